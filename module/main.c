@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rxring: Redox-style I/O rings for Linux. The /dev/rxring device, its
+ * file operations, CREATE and PROBE.
+ */
+#include <linux/fs.h>
+#include <linux/log2.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "rxring.h"
+
+static int rxring_open(struct inode *inode, struct file *file)
+{
+	struct rxring_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return -ENOMEM;
+	mutex_init(&ctx->submit_lock);
+	spin_lock_init(&ctx->cq_lock);
+	init_waitqueue_head(&ctx->cq_wait);
+	file->private_data = ctx;
+	return 0;
+}
+
+static int rxring_release(struct inode *inode, struct file *file)
+{
+	struct rxring_ctx *ctx = file->private_data;
+
+	rxring_rings_free(ctx);
+	mutex_destroy(&ctx->submit_lock);
+	kfree(ctx);
+	return 0;
+}
+
+static bool rxring_ready(struct rxring_ctx *ctx)
+{
+	/* Pairs with the release in CREATE: the rings are fully set up. */
+	return smp_load_acquire(&ctx->ready);
+}
+
+static int rxring_check_create(struct rxring_create *p)
+{
+	if (p->version_major != RXRING_VERSION_MAJOR)
+		return -EINVAL;
+	if (p->size != sizeof(*p) || p->__resv0 || p->__resv1 ||
+	    p->__resv2[0] || p->__resv2[1])
+		return -EINVAL;
+	if (p->features || p->sq_header_size || p->sq_entries_size ||
+	    p->sq_array_size || p->cq_header_size || p->cq_entries_size)
+		return -EINVAL;
+	if (p->flags & ~RXRING_CREATE_SUPPORTED)
+		return -EINVAL;
+	if (!p->sq_entries || p->sq_entries > RXRING_MAX_SQ_ENTRIES ||
+	    !is_power_of_2(p->sq_entries))
+		return -EINVAL;
+	if (!p->cq_entries)
+		p->cq_entries = 2 * p->sq_entries;
+	if (p->cq_entries < 2 || p->cq_entries > RXRING_MAX_CQ_ENTRIES ||
+	    !is_power_of_2(p->cq_entries))
+		return -EINVAL;
+	return 0;
+}
+
+static long rxring_create(struct rxring_ctx *ctx,
+			  struct rxring_create __user *uarg)
+{
+	struct rxring_create p;
+	int ret;
+
+	if (copy_from_user(&p, uarg, sizeof(p)))
+		return -EFAULT;
+	ret = rxring_check_create(&p);
+	if (ret)
+		return ret;
+
+	mutex_lock(&ctx->submit_lock);
+	if (ctx->ready) {
+		ret = -EBUSY;
+		goto out;
+	}
+	ret = rxring_rings_create(ctx, &p);
+	if (ret)
+		goto out;
+	if (copy_to_user(uarg, &p, sizeof(p))) {
+		rxring_rings_free(ctx);
+		ret = -EFAULT;
+		goto out;
+	}
+	/* Publish the rings to mmap, ENTER and poll; see rxring_ready(). */
+	smp_store_release(&ctx->ready, true);
+out:
+	mutex_unlock(&ctx->submit_lock);
+	return ret;
+}
+
+static long rxring_probe(struct rxring_probe __user *uarg)
+{
+	struct rxring_probe *p;
+	unsigned int i;
+	long ret = 0;
+
+	p = memdup_user(uarg, sizeof(*p));
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	if (memchr_inv(p, 0, sizeof(*p))) {
+		ret = -EINVAL;
+		goto out;
+	}
+	p->last_op = RXRING_OP_LAST;
+	p->ops_len = RXRING_OP_LAST;
+	p->sqe_flags = RXRING_SQE_SUPPORTED;
+	p->create_flags = RXRING_CREATE_SUPPORTED;
+	p->enter_flags = RXRING_ENTER_SUPPORTED;
+	p->features = RXRING_FEATURES;
+	for (i = 0; i < RXRING_OP_LAST; i++) {
+		p->ops[i].op = i;
+		if (rxring_op_supported(i)) {
+			p->ops[i].flags = RXRING_PROBE_OP_SUPPORTED;
+			p->ops[i].syscall_flags = rxring_ops[i].syscall_flags;
+		}
+	}
+	if (copy_to_user(uarg, p, sizeof(*p)))
+		ret = -EFAULT;
+out:
+	kfree(p);
+	return ret;
+}
+
+static long rxring_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct rxring_ctx *ctx = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case RXRING_IOC_CREATE:
+		return rxring_create(ctx, argp);
+	case RXRING_IOC_ENTER:
+		if (!rxring_ready(ctx))
+			return -ENXIO;
+		return rxring_enter(ctx, argp);
+	case RXRING_IOC_PROBE:
+		return rxring_probe(argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int rxring_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct rxring_ctx *ctx = file->private_data;
+
+	if (!rxring_ready(ctx))
+		return -ENXIO;
+	return rxring_rings_mmap(ctx, vma);
+}
+
+static __poll_t rxring_poll(struct file *file, poll_table *pt)
+{
+	struct rxring_ctx *ctx = file->private_data;
+	__poll_t mask = 0;
+
+	if (!rxring_ready(ctx))
+		return 0;
+	poll_wait(file, &ctx->cq_wait, pt);
+	if (rxring_cq_filled(ctx))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (rxring_cq_has_room(ctx))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}
+
+static const struct file_operations rxring_fops = {
+	.owner		= THIS_MODULE,
+	.open		= rxring_open,
+	.release	= rxring_release,
+	.unlocked_ioctl	= rxring_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= rxring_mmap,
+	.poll		= rxring_poll,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice rxring_dev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "rxring",
+	.fops	= &rxring_fops,
+	.mode	= 0666,
+};
+
+static int __init rxring_init(void)
+{
+	int ret;
+
+	ret = rxring_ops_check();
+	if (ret)
+		return ret;
+	ret = misc_register(&rxring_dev);
+	if (ret)
+		return ret;
+	pr_info("loaded, ABI %u.%u.%u, /dev/%s\n", RXRING_VERSION_MAJOR,
+		RXRING_VERSION_MINOR, RXRING_VERSION_PATCH, rxring_dev.name);
+	return 0;
+}
+
+static void __exit rxring_exit(void)
+{
+	misc_deregister(&rxring_dev);
+}
+
+module_init(rxring_init);
+module_exit(rxring_exit);
+
+MODULE_DESCRIPTION("Redox-style I/O rings");
+MODULE_AUTHOR("rxring developers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The operation table: one entry per opcode, indexed by opcode.
+ * An entry without issue() is defined by the ABI but not built into this
+ * module; its SQEs complete with -EOPNOTSUPP and PROBE reports it as such.
+ */
+#include <linux/bug.h>
+#include <linux/kernel.h>
+
+#include "rxring.h"
+
+const struct rxring_op_def rxring_ops[RXRING_OP_LAST] = {
+	[RXRING_OP_NOP] = {
+		.name		= "NOP",
+		.syscall_flags	= RXRING_NOP_RESULT | RXRING_NOP_EXTENDED,
+		.prep		= rxring_nop_prep,
+		.issue		= rxring_nop_issue,
+	},
+	[RXRING_OP_READ]	= { .name = "READ" },
+	[RXRING_OP_WRITE]	= { .name = "WRITE" },
+	[RXRING_OP_READV]	= { .name = "READV" },
+	[RXRING_OP_WRITEV]	= { .name = "WRITEV" },
+	[RXRING_OP_FSYNC]	= { .name = "FSYNC" },
+	[RXRING_OP_OPEN]	= { .name = "OPEN" },
+	[RXRING_OP_CLOSE]	= { .name = "CLOSE" },
+	[RXRING_OP_DUP]		= { .name = "DUP" },
+	[RXRING_OP_SEEK]	= { .name = "SEEK" },
+	[RXRING_OP_FSTAT]	= { .name = "FSTAT" },
+	[RXRING_OP_MMAP]	= { .name = "MMAP" },
+	[RXRING_OP_MUNMAP]	= { .name = "MUNMAP" },
+	[RXRING_OP_WAITPID]	= { .name = "WAITPID" },
+	[RXRING_OP_FUTEX]	= { .name = "FUTEX" },
+	[RXRING_OP_TIMEOUT]	= { .name = "TIMEOUT" },
+	[RXRING_OP_CANCEL]	= { .name = "CANCEL" },
+};
+
+bool rxring_op_supported(unsigned int op)
+{
+	return op < RXRING_OP_LAST && rxring_ops[op].issue;
+}
+
+/* Every opcode has a name, and an implemented one has prep() too. */
+int rxring_ops_check(void)
+{
+	unsigned int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(rxring_ops) != RXRING_OP_LAST);
+	for (i = 0; i < RXRING_OP_LAST; i++) {
+		const struct rxring_op_def *def = &rxring_ops[i];
+
+		if (WARN_ON_ONCE(!def->name || (def->issue && !def->prep)))
+			return -EINVAL;
+	}
+	return 0;
+}

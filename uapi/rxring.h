@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * rxring: Redox-style I/O rings for Linux.
+ *
+ * This header is the whole user/kernel ABI of /dev/rxring. It is usable
+ * unchanged from the kernel, from C and from C++. docs/abi.md describes the
+ * behaviour behind every field.
+ *
+ * An instance is created by opening /dev/rxring and issuing
+ * RXRING_IOC_CREATE. Its rings are then mapped with mmap() at the fixed
+ * RXRING_OFF_* offsets. Each ring is a single-producer single-consumer
+ * queue with free-running 64-bit head and tail indices: the submission queue
+ * (SQ) is produced by the user (who writes sq.tail) and consumed by the
+ * kernel (who writes sq.head); the completion queue (CQ) the other way
+ * round. Entry counts are powers of two; slot = index & (entries - 1).
+ */
+#ifndef _UAPI_RXRING_H
+#define _UAPI_RXRING_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#ifdef __KERNEL__
+#include <linux/build_bug.h>
+#elif !defined(__cplusplus)
+#include <assert.h>		/* static_assert */
+#endif
+
+#define RXRING_VERSION_MAJOR	1
+#define RXRING_VERSION_MINOR	0
+#define RXRING_VERSION_PATCH	0
+
+/* Limits on the entry counts given to RXRING_IOC_CREATE. */
+#define RXRING_MAX_SQ_ENTRIES	32768
+#define RXRING_MAX_CQ_ENTRIES	65536
+
+/*
+ * Submission entry: Redox's SqEntry64, field for field. 64 bytes.
+ * Fields an opcode does not use must be zero (EINVAL otherwise).
+ */
+struct rxring_sqe {
+	__u8	opcode;		/* enum rxring_op */
+	__u8	flags;		/* RXRING_SQE_* */
+	__u16	priority;	/* greater means more urgent */
+	__u32	syscall_flags;	/* operation-specific flags */
+	__u64	fd;		/* file descriptor, or pid for WAITPID */
+	__u64	len;		/* length or count */
+	__u64	user_data;	/* copied into the completion */
+	__u64	addr;		/* user address */
+	__u64	offset;		/* file offset or value */
+	__u64	additional1;	/* extra argument, zero when unused */
+	__u64	additional2;	/* extra argument, zero when unused */
+};
+
+/* SQE flags (rxring_sqe.flags). Bits not listed are rejected (EINVAL). */
+#define RXRING_SQE_CHAIN	0x01U /* next SQE starts after this succeeds */
+#define RXRING_SQE_DRAIN	0x02U /* start after all earlier completed */
+
+/*
+ * Completion entry, 16 bytes. status is the result value on success and
+ * -errno on failure. A result that does not fit in a __s32 is completed as
+ * an extended pair instead (RXRING_CQE_EXTENDED).
+ */
+struct rxring_cqe {
+	__u64	user_data;	/* from the SQE */
+	__s32	status;		/* value or -errno */
+	__u32	flags;		/* RXRING_CQE_* */
+};
+
+/* CQE flags (rxring_cqe.flags). */
+#define RXRING_CQE_EXTENDED	0x01U /* the next slot belongs to this one */
+
+/*
+ * Extended completion: two consecutive CQ slots, published together with
+ * one tail update (a reader never sees half of one). The second slot may be
+ * slot 0 when the first is the last slot of the ring, so read it slot by
+ * slot:
+ *
+ *	first slot:  user_data (64), flags_hi (32), flags (32, EXTENDED set)
+ *	second slot: status (64), extra (64)
+ *
+ * The pair carries the 64-bit user_data, status, flags and extra of Redox's
+ * CqEntry64: the 64-bit flags are flags_hi << 32 | flags. The meaning of
+ * extra depends on the opcode (WAITPID: the wait status; NOP: additional1).
+ */
+struct rxring_cqe_ext_hi {
+	__u64	user_data;
+	__u32	flags_hi;	/* upper half of the 64-bit flags */
+	__u32	flags;		/* lower half; RXRING_CQE_EXTENDED set */
+};
+
+struct rxring_cqe_ext_lo {
+	__s64	status;		/* value or -errno */
+	__u64	extra;		/* opcode-specific second result */
+};
+
+/*
+ * Ring header, one per ring, at RXRING_OFF_SQ_HEADER and
+ * RXRING_OFF_CQ_HEADER. head and tail are free-running 64-bit counters,
+ * each on its own 128-byte line, so a futex can wait on either. The
+ * consumer owns head, the producer owns tail; the kernel keeps its own copy
+ * of the index it owns and never reads it back.
+ */
+struct rxring_ring_header {
+	__u64	head;			/* consumer's index */
+	__u8	__pad0[120];
+	__u64	tail;			/* producer's index */
+	__u8	__pad1[120];
+	__u32	status;			/* RXRING_RING_*; written by the kernel */
+	__u32	__resv0;		/* zero */
+	__u64	dropped;		/* SQ only: indirect slots out of range */
+	__u8	__pad2[112];
+};
+
+/* Ring header status bits. */
+#define RXRING_RING_DROP	0x01U /* the instance is being torn down */
+
+/* mmap() offsets of the regions of an instance. */
+#define RXRING_OFF_SQ_HEADER	0x00000000ULL
+#define RXRING_OFF_SQ_ENTRIES	0x00200000ULL
+#define RXRING_OFF_SQ_ARRAY	0x40000000ULL	/* RXRING_CREATE_INDIRECT only */
+#define RXRING_OFF_CQ_HEADER	0x80000000ULL
+#define RXRING_OFF_CQ_ENTRIES	0x80200000ULL
+
+/*
+ * Create flags (rxring_create.flags).
+ * INDIRECT: the SQ has an index array of sq_entries __u32 at
+ * RXRING_OFF_SQ_ARRAY; the kernel takes the SQE at sqes[array[head & mask]].
+ * An index >= sq_entries is skipped and counted in the SQ header's dropped.
+ */
+#define RXRING_CREATE_INDIRECT	0x01U
+
+/* Feature bits reported by RXRING_IOC_CREATE (rxring_create.features). */
+#define RXRING_FEAT_EXTENDED_CQE	0x01ULL
+#define RXRING_FEAT_INDIRECT		0x02ULL
+#define RXRING_FEAT_PROBE		0x04ULL
+
+/*
+ * RXRING_IOC_CREATE record. The caller fills the inputs and zeroes the rest;
+ * the kernel writes the outputs. size must be sizeof(struct rxring_create).
+ */
+struct rxring_create {
+	__u8	version_major;	/* in: RXRING_VERSION_MAJOR */
+	__u8	version_minor;	/* in: any; out: the module's */
+	__u8	version_patch;	/* in: any; out: the module's */
+	__u8	__resv0;	/* zero */
+	__u32	flags;		/* in: RXRING_CREATE_* */
+	__u32	size;		/* in: sizeof(struct rxring_create) */
+	__u32	sq_entries;	/* in: power of two, 1..RXRING_MAX_SQ_ENTRIES */
+	__u32	cq_entries;	/* in: power of two, 2..RXRING_MAX_CQ_ENTRIES,
+				 * or 0 for 2 * sq_entries; out: the count
+				 */
+	__u32	__resv1;	/* zero */
+	__u64	features;	/* out: RXRING_FEAT_* */
+	__u64	sq_header_size;	/* out: mmap lengths of the regions */
+	__u64	sq_entries_size;
+	__u64	sq_array_size;	/* 0 unless RXRING_CREATE_INDIRECT */
+	__u64	cq_header_size;
+	__u64	cq_entries_size;
+	__u64	__resv2[2];	/* zero */
+};
+
+/* Enter flags (rxring_enter.flags). */
+#define RXRING_ENTER_ONLY_NOTIFY	0x01U /* only wake waiters */
+#define RXRING_ENTER_WAKEUP_ON_SQ_AVAIL	0x02U /* wait until SQ has room */
+#define RXRING_ENTER_TIMEOUT		0x04U /* timeout_ns is valid */
+
+/*
+ * RXRING_IOC_ENTER record: submit up to to_submit SQEs, then wait until at
+ * least min_complete CQ slots are filled (or the timeout, or a signal).
+ * The ioctl returns the number of filled CQ slots; submitted says how many
+ * SQ entries were consumed, including any dropped ones.
+ */
+struct rxring_enter {
+	__u32	to_submit;	/* in */
+	__u32	min_complete;	/* in: CQ slots to wait for */
+	__u32	flags;		/* in: RXRING_ENTER_* */
+	__u32	__resv0;	/* zero */
+	__s64	timeout_ns;	/* in: relative, >= 0, with ENTER_TIMEOUT */
+	__u32	submitted;	/* out */
+	__u32	__resv1;	/* zero */
+	__u64	__resv2[2];	/* zero */
+};
+
+/* Opcodes. 0..127 standard, 128..255 free for user-to-user ring pairs. */
+enum rxring_op {
+	RXRING_OP_NOP = 0,
+	RXRING_OP_READ,
+	RXRING_OP_WRITE,
+	RXRING_OP_READV,
+	RXRING_OP_WRITEV,
+	RXRING_OP_FSYNC,
+	RXRING_OP_OPEN,
+	RXRING_OP_CLOSE,
+	RXRING_OP_DUP,
+	RXRING_OP_SEEK,
+	RXRING_OP_FSTAT,
+	RXRING_OP_MMAP,
+	RXRING_OP_MUNMAP,
+	RXRING_OP_WAITPID,
+	RXRING_OP_FUTEX,
+	RXRING_OP_TIMEOUT,
+	RXRING_OP_CANCEL,
+
+	RXRING_OP_LAST
+};
+
+#define RXRING_OP_USER_FIRST	128	/* first opcode of user-to-user rings */
+
+/*
+ * NOP syscall_flags. Without flags a NOP completes with status 0 and every
+ * other field must be zero.
+ *	RESULT: complete with status = (__s64)offset; a value outside the
+ *		__s32 range comes back as an extended pair.
+ *	EXTENDED: always complete as an extended pair, extra = additional1.
+ */
+#define RXRING_NOP_RESULT	0x01U
+#define RXRING_NOP_EXTENDED	0x02U
+
+/* RXRING_IOC_PROBE: which opcodes and flags this module supports. */
+#define RXRING_PROBE_OP_SUPPORTED	0x01U
+
+struct rxring_probe_op {
+	__u8	op;		/* out: opcode */
+	__u8	__resv0;
+	__u16	flags;		/* out: RXRING_PROBE_OP_* */
+	__u32	syscall_flags;	/* out: syscall_flags bits accepted */
+};
+
+struct rxring_probe {
+	__u8	last_op;	/* out: RXRING_OP_LAST of the module */
+	__u8	ops_len;	/* out: entries filled in ops[] */
+	__u8	sqe_flags;	/* out: RXRING_SQE_* bits accepted */
+	__u8	__resv0;	/* zero */
+	__u32	create_flags;	/* out: RXRING_CREATE_* bits accepted */
+	__u32	enter_flags;	/* out: RXRING_ENTER_* bits accepted */
+	__u32	__resv1;	/* zero */
+	__u64	features;	/* out: RXRING_FEAT_* */
+	__u64	__resv2[2];	/* zero */
+	struct rxring_probe_op ops[64];
+};
+
+#define RXRING_IOC_MAGIC	0xB8
+#define RXRING_IOC_CREATE	_IOWR(RXRING_IOC_MAGIC, 1, struct rxring_create)
+#define RXRING_IOC_ENTER	_IOWR(RXRING_IOC_MAGIC, 2, struct rxring_enter)
+#define RXRING_IOC_PROBE	_IOWR(RXRING_IOC_MAGIC, 3, struct rxring_probe)
+
+/* Layout checks: every size and offset above is part of the ABI. */
+#define RXRING_ABI_ASSERT(cond, msg)	static_assert(cond, msg)
+#define RXRING_OFFSETOF(type, field)	__builtin_offsetof(type, field)
+
+RXRING_ABI_ASSERT(sizeof(struct rxring_sqe) == 64, "sqe size");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_sqe, opcode) == 0, "sqe");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_sqe, flags) == 1, "sqe");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_sqe, priority) == 2, "sqe");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_sqe, syscall_flags) == 4,
+		  "sqe");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_sqe, fd) == 8, "sqe");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_sqe, len) == 16, "sqe");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_sqe, user_data) == 24, "sqe");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_sqe, addr) == 32, "sqe");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_sqe, offset) == 40, "sqe");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_sqe, additional1) == 48,
+		  "sqe");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_sqe, additional2) == 56,
+		  "sqe");
+RXRING_ABI_ASSERT(sizeof(struct rxring_cqe) == 16, "cqe size");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_cqe, user_data) == 0, "cqe");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_cqe, status) == 8, "cqe");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_cqe, flags) == 12, "cqe");
+RXRING_ABI_ASSERT(sizeof(struct rxring_cqe_ext_hi) == 16, "cqe ext");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_cqe_ext_hi, flags) == 12,
+		  "cqe ext");
+RXRING_ABI_ASSERT(sizeof(struct rxring_cqe_ext_lo) == 16, "cqe ext");
+RXRING_ABI_ASSERT(sizeof(struct rxring_ring_header) == 384, "header size");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_ring_header, tail) == 128,
+		  "header");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_ring_header, status) == 256,
+		  "header");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_ring_header, dropped) == 264,
+		  "header");
+RXRING_ABI_ASSERT(sizeof(struct rxring_create) == 88, "create size");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_create, flags) == 4,
+		  "create");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_create, size) == 8, "create");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_create, features) == 24,
+		  "create");
+RXRING_ABI_ASSERT(sizeof(struct rxring_enter) == 48, "enter size");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_enter, timeout_ns) == 16,
+		  "enter");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_enter, submitted) == 24,
+		  "enter");
+RXRING_ABI_ASSERT(sizeof(struct rxring_probe_op) == 8, "probe op size");
+RXRING_ABI_ASSERT(sizeof(struct rxring_probe) == 552, "probe size");
+RXRING_ABI_ASSERT(RXRING_OP_LAST <= 64, "probe has room for every opcode");
+
+#endif /* _UAPI_RXRING_H */
