@@ -23,6 +23,8 @@ static int rxring_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&ctx->submit_lock);
 	spin_lock_init(&ctx->cq_lock);
+	spin_lock_init(&ctx->pend_lock);
+	INIT_LIST_HEAD(&ctx->futex_node);
 	init_waitqueue_head(&ctx->cq_wait);
 	file->private_data = ctx;
 	return 0;
@@ -32,6 +34,7 @@ static int rxring_release(struct inode *inode, struct file *file)
 {
 	struct rxring_ctx *ctx = file->private_data;
 
+	rxring_pend_teardown(ctx);
 	rxring_rings_free(ctx);
 	mutex_destroy(&ctx->submit_lock);
 	kfree(ctx);
@@ -87,13 +90,22 @@ static long rxring_create(struct rxring_ctx *ctx,
 	ret = rxring_rings_create(ctx, &p);
 	if (ret)
 		goto out;
+	ret = rxring_pend_init(ctx);
+	if (ret)
+		goto out_free_rings;
 	if (copy_to_user(uarg, &p, sizeof(p))) {
-		rxring_rings_free(ctx);
 		ret = -EFAULT;
-		goto out;
+		goto out_free_pend;
 	}
 	/* Publish the rings to mmap, ENTER and poll; see rxring_ready(). */
 	smp_store_release(&ctx->ready, true);
+	mutex_unlock(&ctx->submit_lock);
+	return 0;
+
+out_free_pend:
+	rxring_pend_teardown(ctx);
+out_free_rings:
+	rxring_rings_free(ctx);
 out:
 	mutex_unlock(&ctx->submit_lock);
 	return ret;
@@ -147,9 +159,20 @@ static long rxring_ioctl(struct file *file, unsigned int cmd,
 		return rxring_enter(ctx, argp);
 	case RXRING_IOC_PROBE:
 		return rxring_probe(argp);
+	case RXRING_IOC_FUTEX:
+		return rxring_futex_ioctl(argp);
 	default:
 		return -ENOTTY;
 	}
+}
+
+static int rxring_flush(struct file *file, fl_owner_t id)
+{
+	struct rxring_ctx *ctx = file->private_data;
+
+	if (rxring_ready(ctx))
+		rxring_pend_flush(ctx);
+	return 0;
 }
 
 static int rxring_mmap(struct file *file, struct vm_area_struct *vma)
@@ -180,6 +203,7 @@ static const struct file_operations rxring_fops = {
 	.owner		= THIS_MODULE,
 	.open		= rxring_open,
 	.release	= rxring_release,
+	.flush		= rxring_flush,
 	.unlocked_ioctl	= rxring_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= rxring_mmap,

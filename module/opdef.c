@@ -28,10 +28,29 @@ const struct rxring_op_def rxring_ops[RXRING_OP_LAST] = {
 	[RXRING_OP_FSTAT]	= { .name = "FSTAT" },
 	[RXRING_OP_MMAP]	= { .name = "MMAP" },
 	[RXRING_OP_MUNMAP]	= { .name = "MUNMAP" },
-	[RXRING_OP_WAITPID]	= { .name = "WAITPID" },
-	[RXRING_OP_FUTEX]	= { .name = "FUTEX" },
-	[RXRING_OP_TIMEOUT]	= { .name = "TIMEOUT" },
-	[RXRING_OP_CANCEL]	= { .name = "CANCEL" },
+	[RXRING_OP_WAITPID] = {
+		.name		= "WAITPID",
+		.syscall_flags	= RXRING_WAITPID_WNOHANG,
+		.prep		= rxring_waitpid_prep,
+		.issue		= rxring_waitpid_issue,
+	},
+	[RXRING_OP_FUTEX] = {
+		.name		= "FUTEX",
+		.syscall_flags	= RXRING_FUTEX_ABSTIME,
+		.prep		= rxring_futex_prep,
+		.issue		= rxring_futex_issue,
+	},
+	[RXRING_OP_TIMEOUT] = {
+		.name		= "TIMEOUT",
+		.syscall_flags	= RXRING_TIMEOUT_ABS,
+		.prep		= rxring_timeout_prep,
+		.issue		= rxring_timeout_issue,
+	},
+	[RXRING_OP_CANCEL] = {
+		.name		= "CANCEL",
+		.prep		= rxring_cancel_prep,
+		.issue		= rxring_cancel_issue,
+	},
 };
 
 bool rxring_op_supported(unsigned int op)

@@ -2,6 +2,9 @@
 #ifndef RXRING_INTERNAL_H
 #define RXRING_INTERNAL_H
 
+#include <linux/bits.h>
+#include <linux/hrtimer.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -40,6 +43,53 @@ enum rxring_region_id {
 	RXRING_NR_REGIONS,
 };
 
+/*
+ * A pending operation: a fixed 32-byte record on the instance's run queue,
+ * resumed by plain functions when its event comes (a futex wake, a child's
+ * exit, the instance's timer, a device completion). Records live in one
+ * array per instance, as many as operations can be in flight (each holds
+ * two CQ slots), linked by index, so no operation allocates.
+ */
+struct rxring_pending {
+	u64 user_data;		/* for the completion */
+	u64 key;		/* FUTEX: physical address of the word;
+				 * WAITPID: the pid argument;
+				 * TIMEOUT: completion count to wait for
+				 */
+	u64 deadline;		/* ktime in ns, 0: none */
+	u32 next;		/* index of the next record on its chain */
+	u8 op;			/* RXRING_OP_* */
+	u8 state;		/* RXRING_PEND_* */
+	u16 flags;		/* operation-specific */
+};
+
+#define RXRING_PEND_NONE	U32_MAX
+
+enum rxring_pend_state {
+	RXRING_PEND_FREE,
+	RXRING_PEND_PARKED,	/* on a chain, cancellable */
+};
+
+#define RXRING_FUTEX_BITS	6
+#define RXRING_FUTEX_BUCKETS	BIT(RXRING_FUTEX_BITS)
+
+/* A chain of records, oldest first. */
+struct rxring_chain {
+	u32 head;
+	u32 tail;
+};
+
+struct rxring_ctx;
+struct rxring_result;
+
+/*
+ * Picks records off a chain for rxring_chain_reap(): returns true to
+ * complete the record with *res.
+ */
+typedef bool (*rxring_pick_t)(struct rxring_ctx *ctx,
+			      const struct rxring_pending *p, void *arg,
+			      struct rxring_result *res);
+
 struct rxring_region {
 	u64 offset;		/* mmap offset (RXRING_OFF_*) */
 	unsigned int first;	/* index of its first page in ctx->pages */
@@ -65,6 +115,26 @@ struct rxring_ctx {
 	struct rxring_ring_header *cq_hdr;
 	struct rxring_cqe *cqes;
 	wait_queue_head_t cq_wait;	/* ENTER waiters and poll() */
+
+	/*
+	 * The run queue (pending.c), under pend_lock, which nests inside
+	 * rxring_futex_lock and outside cq_lock. Chains are singly linked
+	 * lists of record indices.
+	 */
+	spinlock_t pend_lock;
+	struct rxring_pending *pend;
+	u32 nr_pend;
+	u32 pend_free;				/* free records */
+	struct rxring_chain futex_chain[RXRING_FUTEX_BUCKETS];
+	struct rxring_chain waitpid_chain;
+	struct rxring_chain timeout_chain;
+	u32 nr_count_timeouts;			/* TIMEOUTs with a count */
+	u64 nr_completions;			/* CQEs posted, under cq_lock */
+	struct hrtimer timer;			/* earliest deadline */
+	struct list_head futex_node;		/* on rxring_futex_rings */
+	bool futex_registered;			/* under rxring_futex_lock */
+	wait_queue_entry_t chld_wait;		/* one hook for all WAITPIDs */
+	struct task_struct *chld_task;		/* whose children we watch */
 
 	/* Memory, set up once by CREATE. */
 	bool ready;			/* rings exist; read with acquire */
@@ -104,6 +174,46 @@ struct rxring_op_def {
 				 RXRING_ENTER_TIMEOUT)
 #define RXRING_FEATURES		(RXRING_FEAT_EXTENDED_CQE | \
 				 RXRING_FEAT_INDIRECT | RXRING_FEAT_PROBE)
+
+/* pending.c */
+int rxring_pend_init(struct rxring_ctx *ctx);
+void rxring_pend_teardown(struct rxring_ctx *ctx);
+u32 rxring_pend_get(struct rxring_ctx *ctx, const struct rxring_sqe *sqe);
+void rxring_chain_push(struct rxring_ctx *ctx, struct rxring_chain *c,
+		       u32 idx);
+bool rxring_chain_take(struct rxring_ctx *ctx, struct rxring_chain *c,
+		       u32 idx);
+u32 rxring_chain_reap(struct rxring_ctx *ctx, struct rxring_chain *c,
+		      rxring_pick_t pick, void *arg, u32 max);
+void rxring_pend_finish(struct rxring_ctx *ctx, u32 idx,
+			const struct rxring_result *res);
+void rxring_pend_arm_timer(struct rxring_ctx *ctx, u64 deadline);
+int rxring_pend_cancel(struct rxring_ctx *ctx, u64 user_data);
+void rxring_pend_flush(struct rxring_ctx *ctx);
+u64 rxring_deadline(u64 ns, bool abs);
+
+/* futex.c */
+int rxring_futex_prep(const struct rxring_sqe *sqe);
+int rxring_futex_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		       struct rxring_result *res);
+long rxring_futex_ioctl(struct rxring_futex __user *uarg);
+void rxring_futex_unregister(struct rxring_ctx *ctx);
+
+/* waitpid.c */
+int rxring_waitpid_prep(const struct rxring_sqe *sqe);
+int rxring_waitpid_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+			 struct rxring_result *res);
+void rxring_waitpid_unhook(struct rxring_ctx *ctx);
+bool rxring_waitpid_owner_exiting(struct rxring_ctx *ctx);
+
+/* timeout.c */
+int rxring_timeout_prep(const struct rxring_sqe *sqe);
+int rxring_timeout_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+			 struct rxring_result *res);
+int rxring_cancel_prep(const struct rxring_sqe *sqe);
+int rxring_cancel_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+			struct rxring_result *res);
+void rxring_timeout_counts(struct rxring_ctx *ctx);
 
 /* opdef.c */
 extern const struct rxring_op_def rxring_ops[RXRING_OP_LAST];

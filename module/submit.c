@@ -96,13 +96,19 @@ void rxring_complete(struct rxring_ctx *ctx, u64 user_data,
 	}
 	ctx->cq_tail = tail;
 	ctx->cq_reserved -= RXRING_CQ_SLOTS_PER_OP;
+	WRITE_ONCE(ctx->nr_completions, ctx->nr_completions + 1);
 	/* The entries are written before the user can see the new tail. */
 	smp_store_release(&ctx->cq_hdr->tail, tail);
 	spin_unlock_irqrestore(&ctx->cq_lock, irqflags);
 }
 
+/*
+ * After posting completions, with no lock held: fire TIMEOUTs whose count
+ * is reached and wake whoever waits on the CQ.
+ */
 void rxring_cq_wake(struct rxring_ctx *ctx)
 {
+	rxring_timeout_counts(ctx);
 	if (wq_has_sleeper(&ctx->cq_wait))
 		wake_up_all(&ctx->cq_wait);
 }

@@ -216,6 +216,67 @@ enum rxring_op {
 #define RXRING_NOP_RESULT	0x01U
 #define RXRING_NOP_EXTENDED	0x02U
 
+/*
+ * FUTEX: Redox's futex as a ring operation.
+ *	len:		the futex operation, RXRING_FUTEX_*
+ *	addr:		the futex word (4-byte aligned; 8 for WAIT64)
+ *	offset:		WAIT/WAIT64: the expected value; WAKE/REQUEUE: how many
+ *			waiters to wake
+ *	additional1:	WAIT/WAIT64: timeout in ns (0: none); REQUEUE: how many
+ *			further waiters to move to additional2
+ *	additional2:	REQUEUE: the second futex word (4-byte aligned)
+ *	syscall_flags:	RXRING_FUTEX_ABSTIME: the timeout is an absolute
+ *			CLOCK_MONOTONIC time
+ * WAIT completes with 0 when woken, -EAGAIN when the value differs,
+ * -ETIMEDOUT, or -ECANCELED. WAKE completes with the number woken, REQUEUE
+ * with the number woken plus the number moved. Waiters are keyed by the
+ * physical address of the word, as in Redox, so they meet across processes
+ * on shared memory.
+ */
+#define RXRING_FUTEX_WAIT	0
+#define RXRING_FUTEX_WAKE	1
+#define RXRING_FUTEX_REQUEUE	2
+#define RXRING_FUTEX_WAIT64	3
+
+#define RXRING_FUTEX_ABSTIME	0x01U
+
+/*
+ * WAITPID: fd is the pid as a signed 64-bit value: > 0 that child, -1 any
+ * child, 0 any child in the caller's process group, < -1 any child in
+ * process group -fd. syscall_flags: RXRING_WAITPID_WNOHANG.
+ * Completes with an extended pair: status = pid, extra = wait status (as
+ * waitpid(2) stores it); with WNOHANG and no exited child, a normal CQE with
+ * status 0; -ECHILD when there is no such child. The child is left a zombie:
+ * the caller (librxring does it for you) reaps it with waitpid(pid, WNOHANG).
+ */
+#define RXRING_WAITPID_WNOHANG	0x01U
+
+/*
+ * TIMEOUT: offset is the timeout in ns (relative, or absolute
+ * CLOCK_MONOTONIC with RXRING_TIMEOUT_ABS); len, when not 0, is a count of
+ * other completions after which it completes early with status 0.
+ * Completes with -ETIME when the time is up.
+ */
+#define RXRING_TIMEOUT_ABS	0x01U
+
+/*
+ * CANCEL: addr is the user_data of the operation to cancel. The target
+ * completes with -ECANCELED and CANCEL with 0; -ENOENT when nothing pending
+ * has that user_data; -EALREADY when it is already running and cannot be
+ * stopped.
+ */
+
+/* RXRING_IOC_FUTEX: the FUTEX operation, synchronously (rings not needed). */
+struct rxring_futex {
+	__u32	op;		/* RXRING_FUTEX_* */
+	__u32	flags;		/* RXRING_FUTEX_ABSTIME */
+	__u64	addr;		/* futex word */
+	__u64	val;		/* as offset in the SQE */
+	__u64	val2;		/* as additional1 */
+	__u64	addr2;		/* as additional2 */
+	__u64	__resv[2];	/* zero */
+};
+
 /* RXRING_IOC_PROBE: which opcodes and flags this module supports. */
 #define RXRING_PROBE_OP_SUPPORTED	0x01U
 
@@ -243,6 +304,7 @@ struct rxring_probe {
 #define RXRING_IOC_CREATE	_IOWR(RXRING_IOC_MAGIC, 1, struct rxring_create)
 #define RXRING_IOC_ENTER	_IOWR(RXRING_IOC_MAGIC, 2, struct rxring_enter)
 #define RXRING_IOC_PROBE	_IOWR(RXRING_IOC_MAGIC, 3, struct rxring_probe)
+#define RXRING_IOC_FUTEX	_IOW(RXRING_IOC_MAGIC, 4, struct rxring_futex)
 
 /* Layout checks: every size and offset above is part of the ABI. */
 #define RXRING_ABI_ASSERT(cond, msg)	static_assert(cond, msg)
@@ -291,6 +353,7 @@ RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_enter, submitted) == 24,
 		  "enter");
 RXRING_ABI_ASSERT(sizeof(struct rxring_probe_op) == 8, "probe op size");
 RXRING_ABI_ASSERT(sizeof(struct rxring_probe) == 552, "probe size");
+RXRING_ABI_ASSERT(sizeof(struct rxring_futex) == 56, "futex size");
 RXRING_ABI_ASSERT(RXRING_OP_LAST <= 64, "probe has room for every opcode");
 
 #endif /* _UAPI_RXRING_H */

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+/*
+ * librxring: submitting SQEs and reaping completions.
+ *
+ * Both rings are single-producer single-consumer queues with free-running
+ * 64-bit indices (docs/abi.md, "Ring headers"). We own the SQ tail and the
+ * CQ head; the kernel owns the SQ head and the CQ tail. Every index the
+ * other side writes is read with acquire semantics, every index we publish
+ * is written with release semantics.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
+
+#include "rxring.h"
+
+static inline __u64 rxring_load_acquire(const __u64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline __u64 rxring_load_relaxed(const __u64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static inline void rxring_store_release(__u64 *p, __u64 v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* ---- Submission ---- */
+
+struct rxring_sqe *rxring_get_sqe(struct rxring *ring)
+{
+	struct rxring_sq *sq = &ring->sq;
+	__u64 head = rxring_load_acquire(&sq->hdr->head);
+
+	/* >= rather than ==: a bogus head must not hand out a live slot. */
+	if (sq->sqe_tail - head >= sq->entries)
+		return NULL;
+	return &sq->sqes[sq->sqe_tail++ & sq->mask];
+}
+
+unsigned int rxring_sq_space_left(const struct rxring *ring)
+{
+	const struct rxring_sq *sq = &ring->sq;
+	__u64 used = sq->sqe_tail - rxring_load_acquire(&sq->hdr->head);
+
+	return used >= sq->entries ? 0 : (unsigned int)(sq->entries - used);
+}
+
+/*
+ * Publish every SQE handed out by rxring_get_sqe() and return how many
+ * entries the kernel has yet to take (published tail - kernel head).
+ */
+static unsigned int rxring_flush_sq(struct rxring *ring)
+{
+	struct rxring_sq *sq = &ring->sq;
+	__u64 tail = sq->sqe_tail, pending;
+
+	if (sq->published != tail) {
+		if (sq->array) {
+			/* INDIRECT: identity mapping, slot i holds SQE i. */
+			__u64 i;
+
+			for (i = sq->published; i != tail; i++)
+				sq->array[i & sq->mask] = (__u32)(i & sq->mask);
+		}
+		/* The SQEs (and array slots) are visible before the tail. */
+		rxring_store_release(&sq->hdr->tail, tail);
+		sq->published = tail;
+	}
+
+	pending = tail - rxring_load_acquire(&sq->hdr->head);
+	if (pending > sq->entries)	/* a bogus head; the kernel checks */
+		pending = sq->entries;
+	return (unsigned int)pending;
+}
+
+int rxring_enter(int fd, struct rxring_enter *arg)
+{
+	int ret = ioctl(fd, RXRING_IOC_ENTER, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int rxring_submit_and_wait(struct rxring *ring, unsigned int wait_nr)
+{
+	struct rxring_enter e;
+	unsigned int to_submit = rxring_flush_sq(ring);
+	int ret;
+
+	if (!to_submit && !wait_nr)
+		return 0;
+
+	memset(&e, 0, sizeof(e));
+	e.to_submit = to_submit;
+	e.min_complete = wait_nr;
+	ret = rxring_enter(ring->fd, &e);
+	if (ret < 0)
+		return ret;
+	return (int)e.submitted;
+}
+
+int rxring_submit(struct rxring *ring)
+{
+	return rxring_submit_and_wait(ring, 0);
+}
+
+/* ---- Completion ---- */
+
+unsigned int rxring_cq_ready(const struct rxring *ring)
+{
+	const struct rxring_cq *cq = &ring->cq;
+	__u64 ready = rxring_load_acquire(&cq->hdr->tail) -
+		      rxring_load_relaxed(&cq->hdr->head);
+
+	return ready > cq->entries ? cq->entries : (unsigned int)ready;
+}
+
+int rxring_peek_completion(struct rxring *ring, struct rxring_completion *c)
+{
+	struct rxring_cq *cq = &ring->cq;
+	__u64 head = rxring_load_relaxed(&cq->hdr->head);
+	__u64 avail = rxring_load_acquire(&cq->hdr->tail) - head;
+	struct rxring_cqe cqe;
+	unsigned int used;
+
+	if (!avail)
+		return -EAGAIN;
+	if (avail > cq->entries)	/* tail not where a kernel can put it */
+		return -EIO;
+
+	/*
+	 * Copy the slots out rather than dereferencing them as two different
+	 * types; the kernel will not touch them until we move the head.
+	 */
+	memcpy(&cqe, &cq->cqes[head & cq->mask], sizeof(cqe));
+	if (cqe.flags & RXRING_CQE_EXTENDED) {
+		struct rxring_cqe_ext_hi hi;
+		struct rxring_cqe_ext_lo lo;
+
+		/* A pair is published with one tail update. */
+		if (avail < 2)
+			return -EIO;
+		memcpy(&hi, &cqe, sizeof(hi));
+		memcpy(&lo, &cq->cqes[(head + 1) & cq->mask], sizeof(lo));
+		c->user_data = hi.user_data;
+		c->status = lo.status;
+		c->flags = (__u64)hi.flags_hi << 32 | hi.flags;
+		c->extra = lo.extra;
+		used = 2;
+	} else {
+		c->user_data = cqe.user_data;
+		c->status = cqe.status;		/* sign-extends */
+		c->flags = cqe.flags;
+		c->extra = 0;
+		used = 1;
+	}
+
+	/* Our reads of the slots happen before the kernel may reuse them. */
+	rxring_store_release(&cq->hdr->head, head + used);
+	return 0;
+}
+
+int rxring_wait_completion(struct rxring *ring, struct rxring_completion *c)
+{
+	struct rxring_enter e;
+	int ret;
+
+	for (;;) {
+		ret = rxring_peek_completion(ring, c);
+		if (ret != -EAGAIN)
+			return ret;
+
+		memset(&e, 0, sizeof(e));
+		e.min_complete = 1;
+		ret = rxring_enter(ring->fd, &e);
+		if (ret < 0)
+			return ret;
+	}
+}
+
+static __s64 rxring_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__s64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int rxring_wait_completion_timeout(struct rxring *ring,
+				   struct rxring_completion *c,
+				   __s64 timeout_ns)
+{
+	struct rxring_enter e;
+	__s64 start, left;
+	int ret;
+
+	if (timeout_ns < 0)
+		return -EINVAL;
+
+	ret = rxring_peek_completion(ring, c);
+	if (ret != -EAGAIN)
+		return ret;
+
+	start = rxring_now_ns();
+	for (;;) {
+		left = timeout_ns - (rxring_now_ns() - start);
+		if (left < 0)
+			left = 0;
+
+		memset(&e, 0, sizeof(e));
+		e.min_complete = 1;
+		e.flags = RXRING_ENTER_TIMEOUT;
+		e.timeout_ns = left;
+		ret = rxring_enter(ring->fd, &e);
+		if (ret < 0)
+			return ret;	/* -ETIME, -EINTR, ... */
+
+		ret = rxring_peek_completion(ring, c);
+		if (ret != -EAGAIN)
+			return ret;
+		if (!left)
+			return -ETIME;
+	}
+}
