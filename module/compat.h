@@ -7,7 +7,12 @@
 #ifndef RXRING_COMPAT_H
 #define RXRING_COMPAT_H
 
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/fs.h>
+#include <linux/fsnotify.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 
 #ifndef RXRING_HAVE_VM_FLAGS_SET
 /* vm_flags became read-only behind vm_flags_{set,clear}() in 6.3. */
@@ -22,5 +27,95 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 	vma->vm_flags &= ~flags;
 }
 #endif
+
+/*
+ * FS_OPEN (inotify's IN_OPEN) for a file from filp_open() or
+ * file_open_root(). Up to 6.9 open(2) sends it itself after do_filp_open(),
+ * so we must too; since 6.10 vfs_open() sends it for every open, ours
+ * included, and sending it again would report the open twice. No header
+ * changed with that move: Kbuild keys RXRING_HAVE_VFS_OPEN_NOTIFY on
+ * fsnotify_open_perm() (6.8), which 6.1 lacks and 6.12 has;
+ * selftests/fileops.c (open_inotify) counts the events on both.
+ */
+static inline void rxring_fsnotify_open(struct file *file)
+{
+#ifndef RXRING_HAVE_VFS_OPEN_NOTIFY
+	fsnotify_open(file);
+#endif
+}
+
+/*
+ * The block device of a block device file: file_bdev() (6.9) is the only
+ * way once the file no longer belongs to the bdev's inode; before it,
+ * I_BDEV() of the mapping's host.
+ */
+static inline struct block_device *rxring_file_bdev(struct file *file)
+{
+#ifdef RXRING_HAVE_FILE_BDEV
+	return file_bdev(file);
+#else
+	return I_BDEV(file->f_mapping->host);
+#endif
+}
+
+/*
+ * User pages of a direct read are dirtied before the bio is submitted, as
+ * the kernel's own block device O_DIRECT does. bio_set_pages_dirty() is
+ * exported by 6.12; 6.1 declares it but keeps it to itself, so here is its
+ * 6.1 body.
+ *
+ * (Releasing the pages needs no shim: bio_iov_iter_get_pages() takes page
+ * references on 6.1 and FOLL_PIN pins, marked BIO_PAGE_PINNED, on 6.12,
+ * and each kernel's bio_release_pages() undoes what its own took.)
+ */
+static inline void rxring_bio_set_pages_dirty(struct bio *bio)
+{
+#ifdef RXRING_HAVE_BIO_SET_PAGES_DIRTY
+	bio_set_pages_dirty(bio);
+#else
+	struct folio_iter fi;
+
+	bio_for_each_folio_all(fi, bio) {
+		folio_lock(fi.folio);
+		folio_mark_dirty(fi.folio);
+		folio_unlock(fi.folio);
+	}
+#endif
+}
+
+/*
+ * Bios from a BIOSET_PERCPU_CACHE set's per-CPU cache (REQ_ALLOC_CACHE)
+ * may be freed in hard IRQ context since 6.2. 6.1 allows that only in task
+ * context (bio_put() warns otherwise) and NVMe completes in hard IRQ, so
+ * there bios come from the mempool. No header shows that change; Kbuild
+ * keys RXRING_HAVE_IRQ_BIO_CACHE on BIO_PAGE_PINNED (6.5), the nearest
+ * later marker in the block headers.
+ */
+#ifdef RXRING_HAVE_IRQ_BIO_CACHE
+#define RXRING_REQ_ALLOC_CACHE	REQ_ALLOC_CACHE
+#else
+#define RXRING_REQ_ALLOC_CACHE	0
+#endif
+
+/*
+ * vfs_iter_write() takes the superblock's freeze protection itself since
+ * 6.7 (the series that added file_write_started()); on 6.1 its caller
+ * does, as vfs_writev() does.
+ */
+static inline ssize_t rxring_vfs_iter_write(struct file *file,
+					    struct iov_iter *iter,
+					    loff_t *ppos, rwf_t flags)
+{
+#ifdef RXRING_HAVE_FILE_WRITE_STARTED
+	return vfs_iter_write(file, iter, ppos, flags);
+#else
+	ssize_t ret;
+
+	file_start_write(file);
+	ret = vfs_iter_write(file, iter, ppos, flags);
+	file_end_write(file);
+	return ret;
+#endif
+}
 
 #endif /* RXRING_COMPAT_H */

@@ -225,17 +225,31 @@ static int __init rxring_init(void)
 	ret = rxring_ops_check();
 	if (ret)
 		return ret;
-	ret = misc_register(&rxring_dev);
+	ret = rxring_blk_init();
 	if (ret)
 		return ret;
+	ret = rxring_defer_wq_init();
+	if (ret)
+		goto err_blk;
+	ret = misc_register(&rxring_dev);
+	if (ret)
+		goto err_wq;
 	pr_info("loaded, ABI %u.%u.%u, /dev/%s\n", RXRING_VERSION_MAJOR,
 		RXRING_VERSION_MINOR, RXRING_VERSION_PATCH, rxring_dev.name);
 	return 0;
+
+err_wq:
+	rxring_defer_wq_exit();
+err_blk:
+	rxring_blk_exit();
+	return ret;
 }
 
 static void __exit rxring_exit(void)
 {
 	misc_deregister(&rxring_dev);
+	rxring_defer_wq_exit();
+	rxring_blk_exit();
 }
 
 module_init(rxring_init);

@@ -41,6 +41,8 @@ int rxring_pend_init(struct rxring_ctx *ctx)
 		rxring_chain_init(&ctx->futex_chain[i]);
 	rxring_chain_init(&ctx->waitpid_chain);
 	rxring_chain_init(&ctx->timeout_chain);
+	rxring_chain_init(&ctx->ready_chain);
+	rxring_defer_init(ctx);
 	hrtimer_init(&ctx->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
 	ctx->timer.function = rxring_pend_timer_fn;
 	return 0;
@@ -63,6 +65,7 @@ u32 rxring_pend_get(struct rxring_ctx *ctx, const struct rxring_sqe *sqe)
 		.next = RXRING_PEND_NONE,
 		.op = sqe->opcode,
 		.state = RXRING_PEND_PARKED,
+		.flags = rxring_sqe_pflags(sqe),
 	};
 	return idx;
 }
@@ -153,7 +156,7 @@ void rxring_pend_finish(struct rxring_ctx *ctx, u32 idx,
 		unpin_user_page(pfn_to_page(PHYS_PFN(p->key)));
 	else if (p->op == RXRING_OP_TIMEOUT && p->key)
 		ctx->nr_count_timeouts--;
-	rxring_complete(ctx, p->user_data, res);
+	rxring_complete(ctx, p->user_data, res, p->flags);
 	rxring_pend_put(ctx, idx);
 }
 
@@ -264,9 +267,9 @@ static u32 rxring_reap_all(struct rxring_ctx *ctx, rxring_pick_t pick,
  */
 int rxring_pend_cancel(struct rxring_ctx *ctx, u64 user_data)
 {
+	u32 i, claimed = RXRING_PEND_NONE;
 	unsigned long flags;
 	int ret = -ENOENT;
-	u32 i;
 
 	spin_lock_irqsave(&ctx->pend_lock, flags);
 	if (rxring_reap_all(ctx, rxring_pick_user_data, &user_data, 1)) {
@@ -275,12 +278,18 @@ int rxring_pend_cancel(struct rxring_ctx *ctx, u64 user_data)
 		for (i = 0; i < ctx->nr_pend; i++) {
 			if (ctx->pend[i].state != RXRING_PEND_FREE &&
 			    ctx->pend[i].user_data == user_data) {
-				ret = -EALREADY;
+				ret = rxring_defer_cancel(ctx, i);
+				if (ret > 0) {
+					claimed = i;
+					ret = 0;
+				}
 				break;
 			}
 		}
 	}
 	spin_unlock_irqrestore(&ctx->pend_lock, flags);
+	if (claimed != RXRING_PEND_NONE)
+		rxring_defer_finish(ctx, claimed, -ECANCELED);
 	rxring_cq_wake(ctx);
 	return ret;
 }
@@ -315,6 +324,8 @@ void rxring_pend_teardown(struct rxring_ctx *ctx)
 		return;
 	rxring_waitpid_unhook(ctx);
 	rxring_futex_unregister(ctx);
+	/* Cancels what waits for a file, waits for the bios in flight. */
+	rxring_defer_teardown(ctx);
 	spin_lock_irqsave(&ctx->pend_lock, flags);
 	rxring_reap_all(ctx, rxring_pick_all, NULL, U32_MAX);
 	spin_unlock_irqrestore(&ctx->pend_lock, flags);

@@ -3,12 +3,15 @@
 #define RXRING_INTERNAL_H
 
 #include <linux/bits.h>
+#include <linux/fcntl.h>
 #include <linux/hrtimer.h>
 #include <linux/list.h>
+#include <linux/mman.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "../uapi/rxring.h"
 #include "compat.h"
@@ -32,7 +35,8 @@
  * cq_reserved and the CQ entries; completions may be posted from any
  * context. cq_reserved counts the CQ slots promised to operations in
  * flight (two per operation, room for an extended pair), so a completion
- * always has a slot and none is ever dropped.
+ * always has a slot and none is ever dropped. cq_lock also guards the
+ * CHAIN state (link_busy, link_failed), which completions update.
  */
 enum rxring_region_id {
 	RXRING_REG_SQ_HEADER,
@@ -52,23 +56,51 @@ enum rxring_region_id {
  */
 struct rxring_pending {
 	u64 user_data;		/* for the completion */
-	u64 key;		/* FUTEX: physical address of the word;
-				 * WAITPID: the pid argument;
-				 * TIMEOUT: completion count to wait for
-				 */
-	u64 deadline;		/* ktime in ns, 0: none */
+	union {
+		struct {
+			u64 key;	/* FUTEX: physical address of the word;
+					 * WAITPID: the pid argument;
+					 * TIMEOUT: completion count to wait for
+					 */
+			u64 deadline;	/* ktime in ns, 0: none */
+		};
+		/* READ, WRITE, READV, WRITEV in flight (rw.c, blk.c). */
+		struct {
+			struct file *file;	/* held until completion */
+			atomic_t bios;		/* bios in flight, +1 while
+						 * they are being issued
+						 */
+			atomic_t res;		/* bytes, or the first error */
+		} io;
+	};
 	u32 next;		/* index of the next record on its chain */
 	u8 op;			/* RXRING_OP_* */
 	u8 state;		/* RXRING_PEND_* */
-	u16 flags;		/* operation-specific */
+	u16 flags;		/* RXRING_PF_* */
 };
 
 #define RXRING_PEND_NONE	U32_MAX
 
+/*
+ * Record states. Whoever moves a record out of POLL or READY, under
+ * pend_lock, owns it and completes it (poll.c).
+ */
 enum rxring_pend_state {
 	RXRING_PEND_FREE,
 	RXRING_PEND_PARKED,	/* on a chain, cancellable */
+	RXRING_PEND_IO,		/* bios in flight; CANCEL: -EALREADY */
+	RXRING_PEND_ARMING,	/* being hooked onto its file's wait queues */
+	RXRING_PEND_POLL,	/* waiting for its file, cancellable */
+	RXRING_PEND_READY,	/* on ready_chain for the worker, cancellable */
+	RXRING_PEND_RUNNING,	/* owned by a worker or a canceller */
 };
+
+/* Record flags (rxring_pending.flags). */
+#define RXRING_PF_WRITE		0x0001U	/* deferred op writes */
+#define RXRING_PF_POLLGATE	0x0002U	/* file without FMODE_NOWAIT */
+#define RXRING_PF_WOKEN		0x0004U	/* woken while ARMING */
+#define RXRING_PF_CANCEL	0x0008U	/* cancelled while ARMING */
+#define RXRING_PF_LINK		0x8000U	/* submitted with RXRING_SQE_CHAIN */
 
 #define RXRING_FUTEX_BITS	6
 #define RXRING_FUTEX_BUCKETS	BIT(RXRING_FUTEX_BITS)
@@ -106,12 +138,15 @@ struct rxring_ctx {
 	u32 *sq_array;			/* NULL unless RXRING_CREATE_INDIRECT */
 	u32 sq_entries;
 	u32 flags;			/* RXRING_CREATE_* */
+	u8 barrier;			/* RXRING_BAR_* submission stopped at */
 
 	/* Completion side, under cq_lock. */
 	spinlock_t cq_lock ____cacheline_aligned_in_smp;
 	u64 cq_tail;			/* kernel's copy of the CQ tail */
 	u32 cq_reserved;		/* slots promised to ops in flight */
 	u32 cq_entries;
+	bool link_busy;			/* a CHAIN op is in flight */
+	bool link_failed;		/* ... and it failed: cancel the next */
 	struct rxring_ring_header *cq_hdr;
 	struct rxring_cqe *cqes;
 	wait_queue_head_t cq_wait;	/* ENTER waiters and poll() */
@@ -135,6 +170,12 @@ struct rxring_ctx {
 	bool futex_registered;			/* under rxring_futex_lock */
 	wait_queue_entry_t chld_wait;		/* one hook for all WAITPIDs */
 	struct task_struct *chld_task;		/* whose children we watch */
+	/* Reads and writes waiting for their file (poll.c). */
+	struct rxring_defer *defer;		/* one per record, or NULL */
+	struct rxring_chain ready_chain;	/* READY records */
+	struct work_struct defer_work;		/* runs ready_chain */
+	bool defer_dead;			/* teardown: queue no work */
+	atomic_t nr_io;				/* records with bios in flight */
 
 	/* Memory, set up once by CREATE. */
 	bool ready;			/* rings exist; read with acquire */
@@ -167,13 +208,27 @@ struct rxring_op_def {
 };
 
 /* SQE flags this build accepts. */
-#define RXRING_SQE_SUPPORTED	0U
+#define RXRING_SQE_SUPPORTED	(RXRING_SQE_CHAIN | RXRING_SQE_DRAIN)
+
+/* Why submission stopped before taking an SQE (ctx->barrier). */
+enum rxring_barrier {
+	RXRING_BAR_NONE,
+	RXRING_BAR_CHAIN,	/* the CHAIN op before it is in flight */
+	RXRING_BAR_DRAIN,	/* DRAIN: operations are in flight */
+};
+
 #define RXRING_CREATE_SUPPORTED	RXRING_CREATE_INDIRECT
 #define RXRING_ENTER_SUPPORTED	(RXRING_ENTER_ONLY_NOTIFY | \
 				 RXRING_ENTER_WAKEUP_ON_SQ_AVAIL | \
 				 RXRING_ENTER_TIMEOUT)
 #define RXRING_FEATURES		(RXRING_FEAT_EXTENDED_CQE | \
 				 RXRING_FEAT_INDIRECT | RXRING_FEAT_PROBE)
+
+/* The record flags an SQE gives its operation. */
+static inline u16 rxring_sqe_pflags(const struct rxring_sqe *sqe)
+{
+	return sqe->flags & RXRING_SQE_CHAIN ? RXRING_PF_LINK : 0;
+}
 
 /* pending.c */
 int rxring_pend_init(struct rxring_ctx *ctx);
@@ -229,13 +284,87 @@ int rxring_rings_mmap(struct rxring_ctx *ctx, struct vm_area_struct *vma);
 u32 rxring_cq_filled(struct rxring_ctx *ctx);
 bool rxring_cq_has_room(struct rxring_ctx *ctx);
 void rxring_complete(struct rxring_ctx *ctx, u64 user_data,
-		     const struct rxring_result *res);
+		     const struct rxring_result *res, u16 pflags);
 void rxring_cq_wake(struct rxring_ctx *ctx);
 long rxring_enter(struct rxring_ctx *ctx, struct rxring_enter __user *uarg);
+
+/*
+ * fileops.c: OPEN, CLOSE, DUP, SEEK, FSTAT, MMAP, MUNMAP, in the task that
+ * calls ENTER. The syscall_flags each accepts:
+ */
+#define RXRING_OPEN_FLAGS	VALID_OPEN_FLAGS
+#define RXRING_DUP_FLAGS	O_CLOEXEC
+#ifdef MAP_32BIT
+#define RXRING_MAP_32BIT	MAP_32BIT
+#else
+#define RXRING_MAP_32BIT	0
+#endif
+#define RXRING_MMAP_FLAGS	(MAP_SHARED | MAP_PRIVATE | \
+				 MAP_SHARED_VALIDATE | MAP_FIXED | \
+				 MAP_FIXED_NOREPLACE | MAP_ANONYMOUS | \
+				 RXRING_MAP_32BIT | MAP_GROWSDOWN | \
+				 MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | \
+				 MAP_NONBLOCK | MAP_STACK | MAP_SYNC)
+int rxring_open_prep(const struct rxring_sqe *sqe);
+int rxring_open_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		      struct rxring_result *res);
+int rxring_close_prep(const struct rxring_sqe *sqe);
+int rxring_close_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		       struct rxring_result *res);
+int rxring_dup_prep(const struct rxring_sqe *sqe);
+int rxring_dup_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		     struct rxring_result *res);
+int rxring_seek_prep(const struct rxring_sqe *sqe);
+int rxring_seek_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		      struct rxring_result *res);
+int rxring_fstat_prep(const struct rxring_sqe *sqe);
+int rxring_fstat_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		       struct rxring_result *res);
+int rxring_mmap_prep(const struct rxring_sqe *sqe);
+int rxring_mmap_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		      struct rxring_result *res);
+int rxring_munmap_prep(const struct rxring_sqe *sqe);
+int rxring_munmap_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+			struct rxring_result *res);
 
 /* nop.c */
 int rxring_nop_prep(const struct rxring_sqe *sqe);
 int rxring_nop_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		     struct rxring_result *res);
+
+/*
+ * rw.c: READ, WRITE, READV, WRITEV, FSYNC. blk.c: their block device
+ * O_DIRECT path (bios). poll.c: reads and writes that wait for their file.
+ */
+struct file;
+struct iov_iter;
+struct iovec;
+
+int rxring_rw_prep(const struct rxring_sqe *sqe);
+int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		    struct rxring_result *res);
+int rxring_fsync_prep(const struct rxring_sqe *sqe);
+int rxring_fsync_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		       struct rxring_result *res);
+ssize_t rxring_file_rw(struct file *file, struct iov_iter *iter, u64 offset,
+		       bool write, rwf_t flags);
+__poll_t rxring_rw_events(bool write);
+
+bool rxring_blk_direct(struct file *file);
+int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		  struct file *file, struct iov_iter *iter, bool write);
+int rxring_blk_init(void);
+void rxring_blk_exit(void);
+
+int rxring_defer_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		    struct file *file, const struct iovec *iov,
+		    struct iovec *heap_iov, u32 nr_segs, size_t count,
+		    bool pollgate);
+int rxring_defer_cancel(struct rxring_ctx *ctx, u32 idx);
+void rxring_defer_finish(struct rxring_ctx *ctx, u32 idx, s64 status);
+void rxring_defer_init(struct rxring_ctx *ctx);
+void rxring_defer_teardown(struct rxring_ctx *ctx);
+int rxring_defer_wq_init(void);
+void rxring_defer_wq_exit(void);
 
 #endif /* RXRING_INTERNAL_H */

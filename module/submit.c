@@ -2,6 +2,7 @@
 /*
  * Submission, completion and ENTER.
  */
+#include <linux/blkdev.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/nospec.h>
@@ -64,10 +65,12 @@ static void rxring_cq_unreserve(struct rxring_ctx *ctx)
 
 /*
  * Post one completion into slots the operation reserved and publish it.
- * Writes only module-owned memory, so it may run in any context.
+ * Writes only module-owned memory, so it may run in any context. @pflags
+ * are the operation's RXRING_PF_* flags: the completion of a CHAIN
+ * operation lets the next SQE start, or cancels it when it failed.
  */
 void rxring_complete(struct rxring_ctx *ctx, u64 user_data,
-		     const struct rxring_result *res)
+		     const struct rxring_result *res, u16 pflags)
 {
 	u32 mask = ctx->cq_entries - 1;
 	unsigned long irqflags;
@@ -96,6 +99,10 @@ void rxring_complete(struct rxring_ctx *ctx, u64 user_data,
 	}
 	ctx->cq_tail = tail;
 	ctx->cq_reserved -= RXRING_CQ_SLOTS_PER_OP;
+	if (pflags & RXRING_PF_LINK) {
+		WRITE_ONCE(ctx->link_busy, false);
+		ctx->link_failed = res->status < 0;
+	}
 	WRITE_ONCE(ctx->nr_completions, ctx->nr_completions + 1);
 	/* The entries are written before the user can see the new tail. */
 	smp_store_release(&ctx->cq_hdr->tail, tail);
@@ -173,17 +180,53 @@ static void rxring_issue_sqe(struct rxring_ctx *ctx,
 		return;
 	if (ret < 0)
 		res = (struct rxring_result){ .status = ret };
-	rxring_complete(ctx, sqe->user_data, &res);
+	rxring_complete(ctx, sqe->user_data, &res, rxring_sqe_pflags(sqe));
 }
 
 /*
+ * CHAIN and DRAIN: may @sqe start now? Returns the barrier that holds it
+ * back, or RXRING_BAR_NONE with *cancel set when an earlier link of its
+ * chain failed. Its own CQ slots are already reserved, so a DRAIN may
+ * start when they are all that is reserved. The known flag bits count
+ * even when the SQE is otherwise invalid: a bad link breaks its chain.
+ */
+static enum rxring_barrier rxring_order(struct rxring_ctx *ctx,
+					const struct rxring_sqe *sqe,
+					bool *cancel)
+{
+	enum rxring_barrier bar = RXRING_BAR_NONE;
+
+	spin_lock_irq(&ctx->cq_lock);
+	if (ctx->link_busy) {
+		bar = RXRING_BAR_CHAIN;
+	} else if (ctx->link_failed) {
+		ctx->link_failed = sqe->flags & RXRING_SQE_CHAIN;
+		*cancel = true;
+	} else if ((sqe->flags & RXRING_SQE_DRAIN) &&
+		   ctx->cq_reserved > RXRING_CQ_SLOTS_PER_OP) {
+		bar = RXRING_BAR_DRAIN;
+	} else if (sqe->flags & RXRING_SQE_CHAIN) {
+		WRITE_ONCE(ctx->link_busy, true);
+	}
+	spin_unlock_irq(&ctx->cq_lock);
+	return bar;
+}
+
+/* Why rxring_submit() stopped early. */
+#define RXRING_STOP_FULL	1	/* the CQ has no room */
+#define RXRING_STOP_BARRIER	2	/* CHAIN or DRAIN: see ctx->barrier */
+
+/*
  * Take up to @to_submit SQEs. Returns 0 when it took all it was asked for
- * (or all there were), 1 when it stopped because the CQ has no room, and
- * -EINVAL, taking nothing, when the SQ tail is out of range.
+ * (or all there were), RXRING_STOP_* when it stopped early, and -EINVAL,
+ * taking nothing, when the SQ tail is out of range. An SQE held back by a
+ * barrier stays in the SQ, unconsumed. Bios of the whole batch are
+ * plugged.
  */
 static int rxring_submit(struct rxring_ctx *ctx, u32 to_submit, u32 *taken)
 {
 	u64 head = ctx->sq_head;
+	struct blk_plug plug;
 	u32 done = 0;
 	int ret = 0;
 	u64 avail;
@@ -196,20 +239,40 @@ static int rxring_submit(struct rxring_ctx *ctx, u32 to_submit, u32 *taken)
 	if (to_submit > avail)
 		to_submit = avail;
 
+	blk_start_plug(&plug);
 	while (done < to_submit) {
 		struct rxring_sqe sqe;
+		enum rxring_barrier bar;
+		bool cancel = false;
 
 		if (!rxring_cq_reserve(ctx)) {
-			ret = 1;
+			ret = RXRING_STOP_FULL;
 			break;
 		}
-		if (rxring_fetch_sqe(ctx, head, &sqe))
-			rxring_issue_sqe(ctx, &sqe);
-		else
+		if (!rxring_fetch_sqe(ctx, head, &sqe)) {
 			rxring_cq_unreserve(ctx);
+		} else {
+			bar = rxring_order(ctx, &sqe, &cancel);
+			if (bar != RXRING_BAR_NONE) {
+				rxring_cq_unreserve(ctx);
+				WRITE_ONCE(ctx->barrier, bar);
+				ret = RXRING_STOP_BARRIER;
+				break;
+			}
+			if (cancel) {
+				struct rxring_result res = {
+					.status = -ECANCELED,
+				};
+
+				rxring_complete(ctx, sqe.user_data, &res, 0);
+			} else {
+				rxring_issue_sqe(ctx, &sqe);
+			}
+		}
 		head++;
 		done++;
 	}
+	blk_finish_plug(&plug);
 	if (done) {
 		ctx->sq_head = head;
 		/* The SQEs are copied before the user may reuse their slots. */
@@ -225,9 +288,31 @@ static bool rxring_cq_ready(struct rxring_ctx *ctx, u32 min_complete)
 	return rxring_cq_filled(ctx) >= min_complete;
 }
 
-static bool rxring_sq_room(struct rxring_ctx *ctx, u32 unused)
+/* Whether the barrier submission last stopped at is gone. */
+static bool rxring_barrier_clear(struct rxring_ctx *ctx)
 {
-	return rxring_cq_has_room(ctx);
+	switch (READ_ONCE(ctx->barrier)) {
+	case RXRING_BAR_CHAIN:
+		return !READ_ONCE(ctx->link_busy);
+	case RXRING_BAR_DRAIN:
+		return !READ_ONCE(ctx->cq_reserved);
+	default:
+		return true;
+	}
+}
+
+/* Submission stopped for reason @stop (RXRING_STOP_*): may it go on? */
+static bool rxring_sq_go(struct rxring_ctx *ctx, u32 stop)
+{
+	if (stop == RXRING_STOP_FULL)
+		return rxring_cq_has_room(ctx);
+	return rxring_barrier_clear(ctx);
+}
+
+static bool rxring_cq_or_barrier(struct rxring_ctx *ctx, u32 min_complete)
+{
+	return rxring_cq_ready(ctx, min_complete) ||
+	       rxring_barrier_clear(ctx);
 }
 
 /*
@@ -259,6 +344,41 @@ static int rxring_wait(struct rxring_ctx *ctx,
 	}
 	finish_wait(&ctx->cq_wait, &wait);
 	return ret;
+}
+
+/*
+ * The submission half of ENTER. Stopped by a full CQ, it waits for room
+ * only with WAKEUP_ON_SQ_AVAIL; stopped at a CHAIN or DRAIN barrier, it
+ * waits for the barrier to clear with WAKEUP_ON_SQ_AVAIL, and also when
+ * ENTER waits for completions anyway (min_complete), until whichever comes
+ * first. Returns 0 or -errno; *taken counts what it took.
+ */
+static int rxring_enter_submit(struct rxring_ctx *ctx,
+			       const struct rxring_enter *e, ktime_t *dl,
+			       u32 *taken)
+{
+	int ret;
+
+	for (;;) {
+		if (mutex_lock_interruptible(&ctx->submit_lock))
+			return -EINTR;
+		ret = rxring_submit(ctx, e->to_submit - *taken, taken);
+		mutex_unlock(&ctx->submit_lock);
+		if (ret <= 0)
+			return ret;
+		if (e->flags & RXRING_ENTER_WAKEUP_ON_SQ_AVAIL) {
+			ret = rxring_wait(ctx, rxring_sq_go, ret, dl);
+		} else if (ret == RXRING_STOP_BARRIER && e->min_complete) {
+			ret = rxring_wait(ctx, rxring_cq_or_barrier,
+					  e->min_complete, dl);
+			if (!ret && rxring_cq_ready(ctx, e->min_complete))
+				return 0;
+		} else {
+			return 0;
+		}
+		if (ret)
+			return ret;
+	}
 }
 
 static int rxring_enter_check(struct rxring_ctx *ctx,
@@ -296,6 +416,9 @@ long rxring_enter(struct rxring_ctx *ctx, struct rxring_enter __user *uarg)
 	ret = rxring_enter_check(ctx, &e);
 	if (ret)
 		return ret;
+	/* Fail before taking anything if the count cannot be reported. */
+	if (e.to_submit && put_user(0, &uarg->submitted))
+		return -EFAULT;
 
 	if (e.flags & RXRING_ENTER_ONLY_NOTIFY) {
 		wake_up_all(&ctx->cq_wait);
@@ -307,23 +430,7 @@ long rxring_enter(struct rxring_ctx *ctx, struct rxring_enter __user *uarg)
 	}
 
 	if (e.to_submit) {
-		if (mutex_lock_interruptible(&ctx->submit_lock))
-			return -EINTR;
-		for (;;) {
-			ret = rxring_submit(ctx, e.to_submit - taken, &taken);
-			if (ret != 1 ||
-			    !(e.flags & RXRING_ENTER_WAKEUP_ON_SQ_AVAIL))
-				break;
-			mutex_unlock(&ctx->submit_lock);
-			ret = rxring_wait(ctx, rxring_sq_room, 0, dl);
-			if (ret)
-				goto out;
-			if (mutex_lock_interruptible(&ctx->submit_lock)) {
-				ret = -EINTR;
-				goto out;
-			}
-		}
-		mutex_unlock(&ctx->submit_lock);
+		ret = rxring_enter_submit(ctx, &e, dl, &taken);
 		if (ret < 0)
 			goto out;
 	}

@@ -50,18 +50,24 @@ static bool rxring_pick_counted(struct rxring_ctx *ctx,
 	return p->key && p->key <= *(u64 *)arg;
 }
 
-/* Complete the TIMEOUTs whose completion count has been reached. */
+/*
+ * Complete the TIMEOUTs whose completion count has been reached. Their own
+ * completions count for the others: go round until none is due.
+ */
 void rxring_timeout_counts(struct rxring_ctx *ctx)
 {
 	unsigned long flags;
 	u64 seen;
+	u32 n;
 
 	if (!READ_ONCE(ctx->nr_count_timeouts))
 		return;
 	spin_lock_irqsave(&ctx->pend_lock, flags);
-	seen = READ_ONCE(ctx->nr_completions);
-	rxring_chain_reap(ctx, &ctx->timeout_chain, rxring_pick_counted, &seen,
-			  U32_MAX);
+	do {
+		seen = READ_ONCE(ctx->nr_completions);
+		n = rxring_chain_reap(ctx, &ctx->timeout_chain,
+				      rxring_pick_counted, &seen, U32_MAX);
+	} while (n && ctx->nr_count_timeouts);
 	spin_unlock_irqrestore(&ctx->pend_lock, flags);
 }
 

@@ -40,7 +40,7 @@
 struct rxring_sqe {
 	__u8	opcode;		/* enum rxring_op */
 	__u8	flags;		/* RXRING_SQE_* */
-	__u16	priority;	/* greater means more urgent */
+	__u16	priority;	/* advisory; greater means more urgent */
 	__u32	syscall_flags;	/* operation-specific flags */
 	__u64	fd;		/* file descriptor, or pid for WAITPID */
 	__u64	len;		/* length or count */
@@ -68,6 +68,7 @@ struct rxring_cqe {
 
 /* CQE flags (rxring_cqe.flags). */
 #define RXRING_CQE_EXTENDED	0x01U /* the next slot belongs to this one */
+#define RXRING_CQE_ZOMBIE	0x02U /* WAITPID: reap child `status` */
 
 /*
  * Extended completion: two consecutive CQ slots, published together with
@@ -207,6 +208,34 @@ enum rxring_op {
 #define RXRING_OP_USER_FIRST	128	/* first opcode of user-to-user rings */
 
 /*
+ * READ, WRITE (pread(2), pwrite(2)) and READV, WRITEV (preadv(2),
+ * pwritev(2)):
+ *	fd:	the file descriptor, open for reading (READ*) or writing
+ *		(WRITE*), else -EBADF
+ *	addr:	READ/WRITE: the buffer; READV/WRITEV: an array of struct
+ *		iovec (as the calling process's ABI lays it out), read once
+ *		at submission
+ *	len:	READ/WRITE: the byte count (at most 0x7ffff000 bytes are
+ *		transferred, like read(2)); READV/WRITEV: the iovec count,
+ *		at most 1024 (UIO_MAXIOV), -EINVAL above
+ *	offset:	the file offset (at most 2^63 - 1), or RXRING_POS_CURRENT
+ *		to use and advance the file position; an explicit offset on
+ *		a file without one (pipe, socket) is -ESPIPE
+ *	syscall_flags, additional1, additional2: zero
+ * Completes with the bytes transferred (short transfers are reported as
+ * such, 0 at end of file) or -errno. A block device opened with O_DIRECT
+ * needs offset, len and every buffer address and length aligned to its
+ * logical block size (-EINVAL). docs/abi.md says how operations that
+ * would block (an empty pipe) wait without stalling the ring.
+ *
+ * FSYNC (fsync(2), fdatasync(2)): fd; syscall_flags RXRING_FSYNC_DATASYNC;
+ * addr, len, offset, additional1, additional2 zero. Completes with 0.
+ */
+#define RXRING_POS_CURRENT	((__u64)-1)
+
+#define RXRING_FSYNC_DATASYNC	0x01U
+
+/*
  * NOP syscall_flags. Without flags a NOP completes with status 0 and every
  * other field must be zero.
  *	RESULT: complete with status = (__s64)offset; a value outside the
@@ -265,6 +294,60 @@ enum rxring_op {
  * has that user_data; -EALREADY when it is already running and cannot be
  * stopped.
  */
+
+/*
+ * File and memory operations: OPEN, CLOSE, DUP, SEEK, FSTAT, MMAP, MUNMAP.
+ * Each runs inside ENTER as the task that calls ENTER (its credentials, fd
+ * table, root, cwd, umask and address space), never as the creator of the
+ * instance, and behaves like its system call twin (docs/abi.md lists the
+ * exceptions). Fields an opcode does not name must be zero. fd numbers
+ * above INT_MAX are -EBADF.
+ *
+ * OPEN (openat(2)): fd = directory fd or RXRING_AT_FDCWD; addr, len = the
+ *	path, not NUL-terminated (len 0: -ENOENT, >= PATH_MAX: -ENAMETOOLONG,
+ *	a NUL inside: -EINVAL); syscall_flags = O_* open flags; offset = mode,
+ *	only with O_CREAT or O_TMPFILE, at most 07777. Result: the new fd.
+ * CLOSE (close(2)): fd. Result: 0.
+ * DUP (dup(2)): fd; syscall_flags = 0 or O_CLOEXEC. Result: the new fd.
+ * SEEK (lseek(2)): fd; offset = the offset (as __s64); len = whence
+ *	(SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE). Result: the
+ *	new 64-bit position.
+ * FSTAT (fstat(2)): fd; addr = a struct rxring_stat; len = its size.
+ *	Result: 0.
+ * MMAP (mmap(2)): fd = the file, or RXRING_FD_NONE with MAP_ANONYMOUS;
+ *	addr = hint (or the address with MAP_FIXED*); len; offset = file
+ *	offset (0 for MAP_ANONYMOUS); syscall_flags = MAP_* flags;
+ *	additional1 = PROT_* bits. Result: the 64-bit address.
+ * MUNMAP (munmap(2)): addr, len. Result: 0.
+ */
+#define RXRING_AT_FDCWD		((__u64)-100)	/* OPEN: the caller's cwd */
+#define RXRING_FD_NONE		((__u64)-1)	/* MMAP: anonymous memory */
+
+/*
+ * FSTAT record: struct stat with fixed-size fields. dev and rdev are
+ * encoded as stat(2) encodes them (major() and minor() decode them); uid
+ * and gid are in the caller's user namespace (unmapped ids read as the
+ * overflow id, 65534); times are seconds and nanoseconds since the epoch.
+ */
+struct rxring_stat {
+	__u64	dev;
+	__u64	ino;
+	__u32	mode;		/* file type and permission bits */
+	__u32	nlink;
+	__u32	uid;
+	__u32	gid;
+	__u64	rdev;
+	__s64	size;
+	__u64	blksize;
+	__u64	blocks;		/* 512-byte units */
+	__s64	atime_sec;
+	__s64	mtime_sec;
+	__s64	ctime_sec;
+	__u32	atime_nsec;
+	__u32	mtime_nsec;
+	__u32	ctime_nsec;
+	__u32	__resv0;	/* written as zero */
+};
 
 /* RXRING_IOC_FUTEX: the FUTEX operation, synchronously (rings not needed). */
 struct rxring_futex {
@@ -354,6 +437,29 @@ RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_enter, submitted) == 24,
 RXRING_ABI_ASSERT(sizeof(struct rxring_probe_op) == 8, "probe op size");
 RXRING_ABI_ASSERT(sizeof(struct rxring_probe) == 552, "probe size");
 RXRING_ABI_ASSERT(sizeof(struct rxring_futex) == 56, "futex size");
+RXRING_ABI_ASSERT(sizeof(struct rxring_stat) == 104, "stat size");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, ino) == 8, "stat");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, mode) == 16, "stat");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, nlink) == 20, "stat");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, uid) == 24, "stat");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, gid) == 28, "stat");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, rdev) == 32, "stat");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, size) == 40, "stat");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, blksize) == 48,
+		  "stat");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, blocks) == 56, "stat");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, atime_sec) == 64,
+		  "stat");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, mtime_sec) == 72,
+		  "stat");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, ctime_sec) == 80,
+		  "stat");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, atime_nsec) == 88,
+		  "stat");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, mtime_nsec) == 92,
+		  "stat");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, ctime_nsec) == 96,
+		  "stat");
 RXRING_ABI_ASSERT(RXRING_OP_LAST <= 64, "probe has room for every opcode");
 
 #endif /* _UAPI_RXRING_H */

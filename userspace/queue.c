@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 
 #include "rxring.h"
 
@@ -120,6 +121,27 @@ unsigned int rxring_cq_ready(const struct rxring *ring)
 	return ready > cq->entries ? cq->entries : (unsigned int)ready;
 }
 
+/*
+ * A WAITPID completion names a child the kernel left a zombie (it cannot
+ * reap it): reap it now, so the caller sees waitpid(2) semantics. The
+ * kernel saw the child exit, so WNOHANG finds it unless someone else
+ * reaped it first (or SIGCHLD is ignored and it was never a zombie).
+ */
+static void rxring_reap_zombie(struct rxring_completion *c)
+{
+	int saved = errno, st = 0;
+	pid_t pid = (pid_t)c->status, ret;
+
+	if (c->status <= 0 || c->status != pid)
+		return;
+	do {
+		ret = waitpid(pid, &st, WNOHANG);
+	} while (ret < 0 && errno == EINTR);
+	if (ret == pid)
+		c->extra = (__u32)st;
+	errno = saved;
+}
+
 int rxring_peek_completion(struct rxring *ring, struct rxring_completion *c)
 {
 	struct rxring_cq *cq = &ring->cq;
@@ -162,6 +184,8 @@ int rxring_peek_completion(struct rxring *ring, struct rxring_completion *c)
 
 	/* Our reads of the slots happen before the kernel may reuse them. */
 	rxring_store_release(&cq->hdr->head, head + used);
+	if (c->flags & RXRING_CQE_ZOMBIE)
+		rxring_reap_zombie(c);
 	return 0;
 }
 

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * READ, WRITE, READV, WRITEV on a block device opened with O_DIRECT: bios
+ * built here and submitted straight to the device's blk-mq queues.
+ *
+ * The user pages are pinned in the submitter's address space at submission
+ * (bio_iov_iter_get_pages()) and released when their bio completes. A
+ * request larger than one bio becomes several; the record counts them
+ * (io.bios, plus one while they are being issued) and keeps the first
+ * error (io.res), so the last bio to complete posts the one completion:
+ * the byte count, or that error. bi_end_io may run in hard IRQ context:
+ * pend_lock and cq_lock are irq-safe, and fput() defers itself there.
+ *
+ * Bios come from the module's bio_set, whose front_pad holds the way back
+ * to the record; with the per-CPU cache where the kernel allows it from
+ * IRQ context (compat.h). ctx->nr_io counts the records with bios in
+ * flight: teardown waits for it to reach zero (rxring_defer_teardown()),
+ * so the instance outlives its I/O; the file is held until the I/O is done.
+ */
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/rcupdate.h>
+#include <linux/uio.h>
+#include <linux/wait_bit.h>
+
+#include "rxring.h"
+
+struct rxring_bio {
+	struct rxring_ctx *ctx;
+	u32 idx;		/* the record */
+	struct bio bio;		/* last: the bio_set's front_pad ends here */
+};
+
+static struct bio_set rxring_bio_set;
+
+bool rxring_blk_direct(struct file *file)
+{
+	return S_ISBLK(file_inode(file)->i_mode) &&
+	       (file->f_flags & O_DIRECT);
+}
+
+/* Keep the first error of a request. */
+static void rxring_io_error(struct rxring_pending *p, int err)
+{
+	int old = atomic_read(&p->io.res);
+
+	do {
+		if (old < 0)
+			return;
+	} while (!atomic_try_cmpxchg(&p->io.res, &old, err));
+}
+
+/* Drop a reference to record @idx; the last one completes it. */
+static void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
+{
+	struct rxring_pending *p = &ctx->pend[idx];
+	struct rxring_result res = {};
+	unsigned long flags;
+	struct file *file;
+
+	if (!atomic_dec_and_test(&p->io.bios))
+		return;
+	res.status = atomic_read(&p->io.res);
+	file = p->io.file;
+	spin_lock_irqsave(&ctx->pend_lock, flags);
+	rxring_pend_finish(ctx, idx, &res);
+	spin_unlock_irqrestore(&ctx->pend_lock, flags);
+	fput(file);
+	rxring_cq_wake(ctx);
+	/*
+	 * The last use of @ctx: teardown may free it once the count is
+	 * zero. The read-side section holds off module unload (which waits
+	 * for a grace period) until this code is left.
+	 */
+	rcu_read_lock();
+	if (atomic_dec_and_test(&ctx->nr_io))
+		wake_up_var(&ctx->nr_io);
+	rcu_read_unlock();
+}
+
+static void rxring_bio_end_io(struct bio *bio)
+{
+	struct rxring_bio *rb = container_of(bio, struct rxring_bio, bio);
+	struct rxring_ctx *ctx = rb->ctx;
+	u32 idx = rb->idx;
+
+	if (bio->bi_status)
+		rxring_io_error(&ctx->pend[idx],
+				blk_status_to_errno(bio->bi_status));
+	bio_release_pages(bio, false);
+	bio_put(bio);
+	rxring_io_put(ctx, idx);
+}
+
+static blk_opf_t rxring_bio_opf(struct file *file, bool write)
+{
+	blk_opf_t opf = REQ_OP_READ;
+
+	if (write) {
+		opf = REQ_OP_WRITE | REQ_SYNC | REQ_IDLE;
+		if ((file->f_flags & O_DSYNC) || IS_SYNC(file->f_mapping->host))
+			opf |= REQ_FUA;
+	}
+	return opf | RXRING_REQ_ALLOC_CACHE;
+}
+
+/*
+ * Check and clamp the request: offset, length and every buffer aligned to
+ * the logical block size, nothing past the end of the device. Returns the
+ * position, or -errno; 0 bytes left in @iter means nothing to do.
+ */
+static loff_t rxring_blk_pos(const struct rxring_sqe *sqe, struct file *file,
+			     struct block_device *bdev, struct iov_iter *iter,
+			     bool write)
+{
+	unsigned long mask = bdev_logical_block_size(bdev) - 1;
+	loff_t size = bdev_nr_bytes(bdev);
+	loff_t pos;
+
+	if (sqe->offset == RXRING_POS_CURRENT)
+		pos = file->f_pos;
+	else
+		pos = sqe->offset;
+	if ((pos | iov_iter_count(iter) | iov_iter_alignment(iter)) & mask)
+		return -EINVAL;
+	if (pos >= size) {
+		if (write)
+			return -ENOSPC;
+		iov_iter_truncate(iter, 0);
+		return pos;
+	}
+	iov_iter_truncate(iter, size - pos);
+	/* RXRING_POS_CURRENT: advanced now, by what will be transferred. */
+	if (sqe->offset == RXRING_POS_CURRENT)
+		file->f_pos = pos + iov_iter_count(iter);
+	return pos;
+}
+
+/*
+ * Start the bios of one request. -EIOCBQUEUED (the record owns @file), 0
+ * with nothing to do, or -errno.
+ */
+int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		  struct file *file, struct iov_iter *iter, bool write)
+{
+	struct block_device *bdev = rxring_file_bdev(file);
+	blk_opf_t opf = rxring_bio_opf(file, write);
+	struct rxring_pending *p;
+	loff_t pos;
+	u32 idx;
+
+	pos = rxring_blk_pos(sqe, file, bdev, iter, write);
+	if (pos < 0)
+		return pos;
+	if (!iov_iter_count(iter))
+		return 0;
+
+	spin_lock_irq(&ctx->pend_lock);
+	idx = rxring_pend_get(ctx, sqe);
+	if (idx == RXRING_PEND_NONE) {
+		spin_unlock_irq(&ctx->pend_lock);
+		return -EBUSY;
+	}
+	p = &ctx->pend[idx];
+	p->state = RXRING_PEND_IO;
+	p->io.file = file;
+	atomic_set(&p->io.bios, 1);
+	atomic_set(&p->io.res, iov_iter_count(iter));
+	spin_unlock_irq(&ctx->pend_lock);
+	atomic_inc(&ctx->nr_io);
+
+	do {
+		struct rxring_bio *rb;
+		struct bio *bio;
+		int ret;
+
+		bio = bio_alloc_bioset(bdev,
+				       bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS),
+				       opf, GFP_KERNEL, &rxring_bio_set);
+		rb = container_of(bio, struct rxring_bio, bio);
+		rb->ctx = ctx;
+		rb->idx = idx;
+		bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+		bio->bi_end_io = rxring_bio_end_io;
+		ret = bio_iov_iter_get_pages(bio, iter);
+		if (unlikely(ret)) {
+			/* What went before is in flight: it completes. */
+			bio_put(bio);
+			rxring_io_error(p, ret);
+			break;
+		}
+		if (!write)
+			rxring_bio_set_pages_dirty(bio);
+		pos += bio->bi_iter.bi_size;
+		atomic_inc(&p->io.bios);
+		submit_bio(bio);
+	} while (iov_iter_count(iter));
+	rxring_io_put(ctx, idx);
+	return -EIOCBQUEUED;
+}
+
+int rxring_blk_init(void)
+{
+	return bioset_init(&rxring_bio_set, BIO_POOL_SIZE,
+			   offsetof(struct rxring_bio, bio),
+			   BIOSET_NEED_BVECS | BIOSET_PERCPU_CACHE);
+}
+
+void rxring_blk_exit(void)
+{
+	bioset_exit(&rxring_bio_set);
+}

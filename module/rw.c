@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * READ, WRITE, READV, WRITEV and FSYNC.
+ *
+ * A read or write takes its file (fget) and copies its iovec array
+ * (import_iovec) in the task that calls ENTER, then goes one of three ways:
+ *  - a block device opened O_DIRECT: bios straight to the device (blk.c),
+ *    completed from bi_end_io;
+ *  - a file that cannot block indefinitely (a regular file, a block device
+ *    without O_DIRECT, a file opened O_NONBLOCK, a file without ->poll):
+ *    its read_iter or write_iter, synchronously, here;
+ *  - anything else (pipes, sockets, ttys): tried without blocking; when the
+ *    file has nothing for it, it waits for the file's wakeup and is retried
+ *    by a module worker (poll.c), so it never stalls the ring.
+ * FSYNC is vfs_fsync(), synchronously.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "rxring.h"
+
+static bool rxring_rw_is_write(const struct rxring_sqe *sqe)
+{
+	return sqe->opcode == RXRING_OP_WRITE ||
+	       sqe->opcode == RXRING_OP_WRITEV;
+}
+
+static bool rxring_rw_is_vec(const struct rxring_sqe *sqe)
+{
+	return sqe->opcode == RXRING_OP_READV ||
+	       sqe->opcode == RXRING_OP_WRITEV;
+}
+
+int rxring_rw_prep(const struct rxring_sqe *sqe)
+{
+	if (sqe->additional1 || sqe->additional2)
+		return -EINVAL;
+	if (rxring_rw_is_vec(sqe) && sqe->len > UIO_MAXIOV)
+		return -EINVAL;
+	if (sqe->offset != RXRING_POS_CURRENT && sqe->offset > LLONG_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+__poll_t rxring_rw_events(bool write)
+{
+	return (write ? EPOLLOUT | EPOLLWRNORM : EPOLLIN | EPOLLRDNORM) |
+	       EPOLLERR | EPOLLHUP;
+}
+
+/* A system call would restart where a completion can only say EINTR. */
+static ssize_t rxring_no_restart(ssize_t ret)
+{
+	switch (ret) {
+	case -ERESTARTSYS:
+	case -ERESTARTNOINTR:
+	case -ERESTARTNOHAND:
+	case -ERESTART_RESTARTBLOCK:
+		return -EINTR;
+	default:
+		return ret;
+	}
+}
+
+/*
+ * read_iter/write_iter at @offset, or at the file position, which it then
+ * advances, for RXRING_POS_CURRENT, as pread/pwrite and read/write do.
+ */
+ssize_t rxring_file_rw(struct file *file, struct iov_iter *iter, u64 offset,
+		       bool write, rwf_t flags)
+{
+	bool cur = offset == RXRING_POS_CURRENT;
+	loff_t pos = offset, *ppos = &pos;
+	bool locked = false;
+	ssize_t ret;
+
+	if (!cur) {
+		if (!(file->f_mode & (write ? FMODE_PWRITE : FMODE_PREAD)))
+			return -ESPIPE;
+	} else if (file->f_mode & FMODE_STREAM) {
+		ppos = NULL;
+	} else {
+		if (file->f_mode & FMODE_ATOMIC_POS) {
+			mutex_lock(&file->f_pos_lock);
+			locked = true;
+		}
+		pos = file->f_pos;
+	}
+	if (write)
+		ret = rxring_vfs_iter_write(file, iter, ppos, flags);
+	else
+		ret = vfs_iter_read(file, iter, ppos, flags);
+	if (cur && ppos && ret >= 0)
+		file->f_pos = pos;
+	if (locked)
+		mutex_unlock(&file->f_pos_lock);
+	return rxring_no_restart(ret);
+}
+
+/*
+ * The buffers of @sqe as an iterator. *heap is the iovec array when
+ * import_iovec() had to allocate one (the caller frees it), else NULL and
+ * the iovecs are in @fast. Returns the byte count or -errno.
+ */
+static ssize_t rxring_rw_import(const struct rxring_sqe *sqe, bool write,
+				struct iovec *fast, struct iovec **heap,
+				struct iov_iter *iter)
+{
+	int dir = write ? ITER_SOURCE : ITER_DEST;
+	void __user *addr = u64_to_user_ptr(sqe->addr);
+	struct iovec *iov = fast;
+	ssize_t ret;
+
+	*heap = NULL;
+	if (!rxring_rw_is_vec(sqe)) {
+		size_t len = min_t(u64, sqe->len, MAX_RW_COUNT);
+
+		if (!access_ok(addr, len))
+			return -EFAULT;
+		fast[0].iov_base = addr;
+		fast[0].iov_len = len;
+		iov_iter_init(iter, dir, fast, 1, len);
+		return len;
+	}
+	ret = import_iovec(dir, addr, sqe->len, UIO_FASTIOV, &iov, iter);
+	if (ret >= 0)
+		*heap = iov;
+	return ret;
+}
+
+/* How an operation on @file that finds nothing to do waits for it. */
+enum rxring_rw_mode {
+	RXRING_RW_SYNC,		/* it cannot block for long: just do it */
+	RXRING_RW_NOWAIT,	/* try with RWF_NOWAIT, then poll */
+	RXRING_RW_POLLGATE,	/* do it only when poll() says it can */
+};
+
+static enum rxring_rw_mode rxring_rw_mode(struct file *file)
+{
+	umode_t mode = file_inode(file)->i_mode;
+
+	if (S_ISREG(mode) || S_ISBLK(mode) || (file->f_flags & O_NONBLOCK))
+		return RXRING_RW_SYNC;
+	if (file->f_mode & FMODE_NOWAIT)
+		return RXRING_RW_NOWAIT;
+	if (!file->f_op->poll)
+		return RXRING_RW_SYNC;
+	return RXRING_RW_POLLGATE;
+}
+
+/*
+ * Read or write @file through its read_iter/write_iter. Returns the bytes
+ * moved, -errno, or -EIOCBQUEUED when the operation waits for the file
+ * (it then owns @file and *heap).
+ */
+static ssize_t rxring_rw_file(struct rxring_ctx *ctx,
+			      const struct rxring_sqe *sqe, struct file *file,
+			      struct iov_iter *iter, const struct iovec *iov,
+			      struct iovec **heap, u32 nr_segs)
+{
+	bool write = rxring_rw_is_write(sqe);
+	size_t count = iov_iter_count(iter);
+	bool pollgate = false;
+	ssize_t ret;
+
+	switch (rxring_rw_mode(file)) {
+	case RXRING_RW_SYNC:
+		return rxring_file_rw(file, iter, sqe->offset, write, 0);
+	case RXRING_RW_NOWAIT:
+		ret = rxring_file_rw(file, iter, sqe->offset, write,
+				     RWF_NOWAIT);
+		if (ret != -EAGAIN)
+			return ret;
+		break;
+	case RXRING_RW_POLLGATE:
+		if (vfs_poll(file, NULL) & rxring_rw_events(write))
+			return rxring_file_rw(file, iter, sqe->offset, write,
+					      0);
+		pollgate = true;
+		break;
+	}
+	/* Nothing was moved: wait for the file with the buffers as given. */
+	ret = rxring_defer_rw(ctx, sqe, file, iov, *heap, nr_segs, count,
+			      pollgate);
+	if (ret == -EIOCBQUEUED)
+		*heap = NULL;
+	return ret;
+}
+
+int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		    struct rxring_result *res)
+{
+	bool write = rxring_rw_is_write(sqe);
+	struct iovec fast[UIO_FASTIOV], *heap;
+	struct iov_iter iter;
+	struct file *file;
+	ssize_t ret;
+	u32 nr_segs;
+
+	if (sqe->fd > INT_MAX)
+		return -EBADF;
+	file = fget(sqe->fd);
+	if (!file)
+		return -EBADF;
+	ret = -EBADF;
+	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
+		goto out_put;
+	ret = rxring_rw_import(sqe, write, fast, &heap, &iter);
+	if (ret <= 0)
+		goto out_put;
+	nr_segs = rxring_rw_is_vec(sqe) ? sqe->len : 1;
+
+	if (rxring_blk_direct(file))
+		ret = rxring_blk_rw(ctx, sqe, file, &iter, write);
+	else
+		ret = rxring_rw_file(ctx, sqe, file, &iter,
+				     heap ? heap : fast, &heap, nr_segs);
+	kfree(heap);
+	/* A byte count of 1 is no RXRING_QUEUED: hence -EIOCBQUEUED above. */
+	if (ret == -EIOCBQUEUED)
+		return RXRING_QUEUED;
+out_put:
+	fput(file);
+	if (ret < 0)
+		return ret;
+	res->status = ret;
+	return 0;
+}
+
+int rxring_fsync_prep(const struct rxring_sqe *sqe)
+{
+	if (sqe->addr || sqe->len || sqe->offset || sqe->additional1 ||
+	    sqe->additional2)
+		return -EINVAL;
+	return 0;
+}
+
+int rxring_fsync_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		       struct rxring_result *res)
+{
+	struct file *file;
+	int ret;
+
+	if (sqe->fd > INT_MAX)
+		return -EBADF;
+	file = fget(sqe->fd);
+	if (!file)
+		return -EBADF;
+	ret = vfs_fsync(file, sqe->syscall_flags & RXRING_FSYNC_DATASYNC);
+	fput(file);
+	return rxring_no_restart(ret);
+}

@@ -1,0 +1,119 @@
+#!/bin/bash
+# The whole test run behind "make check" (and "make demo"):
+#   1. scripts/install-deps.sh
+#   2. build userspace and selftests (each one a TAP result)
+#   3. scripts/vm.sh MODE for the newest 6.1 and 6.12 kernels, both always
+#   4. all TAP results, numbered, then the line "N passed, N failed"
+# Exits non-zero when anything failed. The TAP is also written to
+# build/check/results.tap (MODE=check) or build/check/demo.tap.
+#
+# Usage: scripts/check.sh [check|demo]
+# Environment: KERNELS (default "6.1 6.12"), VM_TIMEOUT (per guest).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+mode=${1:-check}
+case "$mode" in
+check) tapfile=$top/build/check/results.tap ;;
+demo) tapfile=$top/build/check/demo.tap ;;
+*) echo "usage: $0 [check|demo]" >&2; exit 2 ;;
+esac
+kernels=${KERNELS:-6.1 6.12}
+logdir=$top/build/check
+mkdir -p "$logdir"
+rm -f "$tapfile"
+
+start=$(date +%s)
+progress() { echo "check: $*" >&2; }
+
+progress "installing dependencies"
+"$here/install-deps.sh"
+
+lines=()	# unnumbered TAP lines: "ok NAME # ...", "not ok ...", "# ..."
+add_result() {	# add_result ok|"not ok" NAME [LOGFILE]
+	lines+=("$1 $2")
+	if [ "$1" != ok ] && [ -n "${3:-}" ] && [ -f "$3" ]; then
+		while IFS= read -r l; do
+			lines+=("# $l")
+		done < <(grep -E 'error|warning|Error|\*\*\*' "$3" | head -n 40)
+		lines+=("# (full log: $3)")
+	fi
+}
+
+# The host-side builds. A failed build must not leave stale binaries to be
+# tested, so the guests then get an empty selftest/tool directory.
+empty=$logdir/empty
+mkdir -p "$empty"
+export SELFTESTS_DIR=$top/build/selftests
+export USERSPACE_BIN=$top/build/userspace/bin
+
+progress "building userspace"
+if make -C "$top" --no-print-directory userspace >"$logdir/userspace.log" 2>&1; then
+	add_result ok build-userspace
+else
+	add_result "not ok" build-userspace "$logdir/userspace.log"
+	USERSPACE_BIN=$empty
+fi
+if [ "$mode" = check ]; then
+	progress "building selftests"
+	if make -C "$top" --no-print-directory selftests >"$logdir/selftests.log" 2>&1; then
+		add_result ok build-selftests
+	else
+		add_result "not ok" build-selftests "$logdir/selftests.log"
+		SELFTESTS_DIR=$empty
+	fi
+fi
+
+for k in $kernels; do
+	progress "$k: building rxring.ko and booting the guest ($mode)"
+	t=$(date +%s)
+	out=$logdir/vm-$k-$mode.tap
+	rc=0
+	"$here/vm.sh" "$k" "$mode" >"$out" 2>"$logdir/vm-$k-$mode.err" || rc=$?
+	n=0
+	while IFS= read -r l; do
+		case "$l" in
+		"TAP version"* | 1..*) ;;
+		"ok "* | "not ok "*)
+			n=$((n + 1))
+			lines+=("$(echo "$l" | sed -E 's/^(not )?ok [0-9]+ /\1ok /')")
+			;;
+		*) lines+=("$l") ;;
+		esac
+	done <"$out"
+	if [ "$n" = 0 ]; then
+		add_result "not ok" "$k: vm.sh $mode (status $rc, no results)" "$logdir/vm-$k-$mode.err"
+	fi
+	summary=$(grep -E '^# .*: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+	progress "${summary#\# } ($(($(date +%s) - t)) s)"
+done
+
+n=0
+pass=0
+fail=0
+skip=0
+{
+	echo "TAP version 13"
+	for l in "${lines[@]}"; do
+		case "$l" in
+		"ok "*)
+			n=$((n + 1)); pass=$((pass + 1))
+			case "$l" in *"# SKIP"*) skip=$((skip + 1)) ;; esac
+			echo "ok $n ${l#ok }"
+			;;
+		"not ok "*)
+			n=$((n + 1)); fail=$((fail + 1))
+			echo "not ok $n ${l#not ok }"
+			;;
+		*) echo "$l" ;;
+		esac
+	done
+	echo "1..$n"
+	echo "# $mode took $(($(date +%s) - start)) s; $skip of the passes were skips"
+	echo "$pass passed, $fail failed"
+} >"$tapfile"
+
+cat "$tapfile"
+grep -q '^not ok ' "$tapfile" && exit 1
+exit 0

@@ -1,0 +1,454 @@
+#!/bin/bash
+# Boot a Debian kernel in QEMU (TCG) with rxring.ko and run the selftests
+# (check) or the demo (demo) in it. Prints TAP on stdout, also saved in
+# build/vm/KVER/results.tap; exits non-zero when any result is "not ok".
+#
+# Usage: scripts/vm.sh [-t SECS] KERNEL [check|demo]
+#   KERNEL   a version with /boot/vmlinuz-KERNEL, or a prefix such as 6.1 or
+#            6.12 (the newest installed 6.1.x / 6.12.x kernel).
+#   -t SECS  hard timeout of the guest (default $VM_TIMEOUT or 600).
+# Environment:
+#   SELFTESTS_DIR  selftests to run (default build/selftests: TESTS + files)
+#   USERSPACE_BIN  tools to install in the guest's /bin (build/userspace/bin)
+#   VERBOSE=1      stream the guest console (to stderr) while it runs
+#
+# Files in build/vm/KVER/: console.log (serial console, ttyS0), results.log
+# (the guest's result channel, ttyS1), results.tap, build-module.log,
+# initramfs.cpio.gz, disk.img (the emulated NVMe namespace), root/.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+
+vm_timeout=${VM_TIMEOUT:-600}
+while getopts t: opt; do
+	case "$opt" in
+	t) vm_timeout=$OPTARG ;;
+	*) echo "usage: $0 [-t SECS] KERNEL [check|demo]" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+	echo "usage: $0 [-t SECS] KERNEL [check|demo]" >&2
+	exit 2
+fi
+mode=${2:-check}
+case "$mode" in
+check|demo) ;;
+*) echo "vm.sh: unknown mode '$mode' (check or demo)" >&2; exit 2 ;;
+esac
+
+# resolve_kver ARG: the installed kernel version ARG names.
+resolve_kver() {
+	local k
+	if [ -f "/boot/vmlinuz-$1" ]; then
+		echo "$1"
+		return
+	fi
+	# "6.1" must not match 6.12.x, hence the dot after the prefix.
+	k=$(for f in /boot/vmlinuz-"$1".*-amd64 /boot/vmlinuz-"$1"-*-amd64; do
+		[ -f "$f" ] && echo "${f#/boot/vmlinuz-}"
+	done | sort -uV | tail -n 1)
+	if [ -z "$k" ]; then
+		echo "vm.sh: no kernel /boot/vmlinuz-$1* installed (run scripts/install-deps.sh)" >&2
+		return 1
+	fi
+	echo "$k"
+}
+kver=$(resolve_kver "$1")
+
+# One guest at a time per checkout: runs share build/kmod and build/vm, and
+# the machine has few cores. A second caller waits here for the first.
+mkdir -p "$top/build"
+exec 9>"$top/build/.vm.lock"
+if ! flock -n 9; then
+	echo "vm.sh: waiting for another VM run in this tree to finish" >&2
+	flock 9
+fi
+
+moddir=/lib/modules/$kver
+selftests=${SELFTESTS_DIR:-$top/build/selftests}
+ubin=${USERSPACE_BIN:-$top/build/userspace/bin}
+ksft=$top/build/ksft
+out=$top/build/vm/$kver
+root=$out/root
+mkdir -p "$out"
+
+# ---------------------------------------------------------------- results
+results=()	# TAP lines without numbers: "ok NAME # detail"
+result() {	# result ok|"not ok" NAME [DETAIL]
+	local line="$1 $kver: $2"
+	if [ -n "${3:-}" ]; then
+		line="$line # $3"
+	fi
+	results+=("$line")
+}
+note() {	# note LINE...: a TAP diagnostic attached to the last result
+	local l
+	for l in "$@"; do
+		results+=("# $l")
+	done
+}
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# --------------------------------------------------------- 1. rxring.ko
+t0=$(now)
+module_ok=
+if "$here/build-module.sh" "$kver" >"$out/build-module.log" 2>&1; then
+	module_ok=1
+	result ok build-module
+else
+	result "not ok" build-module "see $out/build-module.log"
+	mapfile -t lines < <(grep -E 'error|warning|Error' "$out/build-module.log" | head -n 30)
+	[ ${#lines[@]} -gt 0 ] || mapfile -t lines < <(tail -n 20 "$out/build-module.log")
+	note "${lines[@]}"
+fi
+
+"$here/ksft-fetch.sh" "$ksft"
+
+# ------------------------------------------------------------ 2. initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/rxring-modules,dev,proc,sys,tmp,run,root,etc} \
+	"$root"/ksft/kselftest "$root"/ksft/rxring
+
+busybox=
+for b in /bin/busybox /usr/bin/busybox; do
+	if [ -x "$b" ] && ! readelf -l "$b" 2>/dev/null | grep -q INTERP; then
+		busybox=$b
+		break
+	fi
+done
+if [ -z "$busybox" ]; then
+	echo "vm.sh: no static busybox (install busybox-static)" >&2
+	exit 1
+fi
+cp "$busybox" "$root/bin/busybox"
+"$busybox" --list-full | while IFS= read -r applet; do
+	[ "$applet" = bin/busybox ] && continue
+	mkdir -p "$root/$(dirname "$applet")"
+	ln -sf /bin/busybox "$root/$applet"
+done
+rm -f "$root/usr/bin/timeout"
+cp "$here/vm/timeout" "$root/usr/bin/timeout"
+cp "$here/vm/init" "$root/init"
+chmod 755 "$root/init" "$root/usr/bin/timeout"
+echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+echo "root:x:0:" >"$root/etc/group"
+
+# copy_libs FILE: copy the shared libraries a dynamic executable needs (the
+# tools are meant to be static; this keeps a dynamic one working).
+copy_libs() {	# copy_libs FILE [quiet]
+	local lib
+	readelf -l "$1" 2>/dev/null | grep -q INTERP || return 0
+	[ "${2:-}" = quiet ] ||
+		echo "vm.sh: warning: $(basename "$1") is dynamically linked" >&2
+	for lib in $(ldd "$1" 2>/dev/null | grep -oE '/[^ ]+'); do
+		if [ -f "$lib" ] && [ ! -e "$root$lib" ]; then
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		fi
+	done
+}
+
+# Kernel modules: null_blk, nvme, configfs, with their dependencies and the
+# modules their soft dependencies name, decompressed for busybox insmod.
+modpath() {	# modpath NAME: path of module NAME relative to $moddir
+	awk -F: -v n="${1//-/_}" '{
+		b = $1; sub(/.*\//, "", b); sub(/\.ko(\.(xz|zst|gz))?$/, "", b)
+		gsub(/-/, "_", b)
+		if (b == n) { print $1; exit }
+	}' "$moddir/modules.dep"
+}
+modorder() {	# modorder PATH...: PATHs and their dependencies, in load order
+	awk -v roots="$*" '{
+		p = $1; sub(/:$/, "", p); $1 = ""; deps[p] = $0
+	}
+	function visit(p,    n, i, a) {
+		if (p in seen) return
+		seen[p] = 1
+		n = split(deps[p], a, " ")
+		for (i = n; i >= 1; i--) visit(a[i])
+		print p
+	}
+	END { n = split(roots, r, " "); for (i = 1; i <= n; i++) visit(r[i]) }
+	' "$moddir/modules.dep"
+}
+declare -A modparams=(
+	[null_blk]="queue_mode=2 irqmode=0 gb=4 nr_devices=1"
+)
+want=()
+for m in configfs null_blk nvme; do
+	p=$(modpath "$m")
+	if [ -z "$p" ]; then
+		if grep -qE "/$m\.ko" "$moddir/modules.builtin" 2>/dev/null; then
+			continue
+		fi
+		echo "vm.sh: module $m not found in $moddir" >&2
+		exit 1
+	fi
+	want+=("$p")
+done
+mapfile -t hard < <(modorder "${want[@]}")
+# Optional: ext4, for the tests that make a file system (rw_file).
+extra=()
+for m in ext4; do
+	p=$(modpath "$m")
+	[ -z "$p" ] || extra+=("$p")
+done
+soft=()
+for p in "${hard[@]}" "${extra[@]}"; do
+	for name in $(modinfo -F softdep "$moddir/$p" 2>/dev/null |
+			awk '{ for (i = 1; i <= NF; i++) { if ($i == "pre:") on = 1
+				else if ($i == "post:") on = 0; else if (on) print $i } }'); do
+		sp=$(modpath "$name")
+		if [ -n "$sp" ]; then
+			soft+=("$sp")
+			continue
+		fi
+		# shellcheck disable=SC2013 # one module name per line
+		for alias in $(awk -v n="$name" '$1 == "alias" &&
+				($2 == n || $2 == "crypto-" n) { print $3 }' \
+				"$moddir/modules.alias" | sort -u); do
+			sp=$(modpath "$alias")
+			[ -n "$sp" ] && soft+=("$sp")
+		done
+	done
+done
+: >"$root/lib/rxring-modules/order"
+for p in $(modorder "${soft[@]}" "${extra[@]}" "${hard[@]}"); do
+	ko=$(basename "$p")
+	ko=${ko%.xz}
+	ko=${ko%.zst}
+	ko=${ko%.gz}
+	case "$p" in
+	*.xz) xz -dc "$moddir/$p" ;;
+	*.zst) zstd -qdc "$moddir/$p" ;;
+	*.gz) gzip -dc "$moddir/$p" ;;
+	*) cat "$moddir/$p" ;;
+	esac >"$root/lib/rxring-modules/$ko"
+	name=${ko%.ko}
+	name=${name//-/_}
+	optional='?'
+	for h in "${hard[@]}"; do
+		[ "$h" = "$p" ] && optional=
+	done
+	echo "$optional$ko ${modparams[$name]:-}" >>"$root/lib/rxring-modules/order"
+done
+
+if [ -n "$module_ok" ]; then
+	cp "$top/build/kmod/$kver/rxring.ko" "$root/rxring.ko"
+fi
+
+cp "$ksft/kselftest/runner.sh" "$ksft/kselftest/prefix.pl" "$root/ksft/kselftest/"
+
+ntests=0
+if [ -f "$selftests/TESTS" ]; then
+	cp -a "$selftests/." "$root/ksft/rxring/"
+	find "$root/ksft/rxring" \( -name '*.o' -o -name '*.d' -o -name '*.a' \) -delete
+	while read -r t; do
+		[ -n "$t" ] || continue
+		ntests=$((ntests + 1))
+		if [ -f "$root/ksft/rxring/$t" ]; then
+			copy_libs "$root/ksft/rxring/$t"
+		fi
+	done <"$selftests/TESTS"
+fi
+if [ -d "$ubin" ]; then
+	for f in "$ubin"/*; do
+		[ -f "$f" ] || continue
+		rm -f "$root/bin/$(basename "$f")"
+		cp "$f" "$root/bin/"
+		copy_libs "$f"
+	done
+fi
+
+# mkfs.ext4 from e2fsprogs (dynamically linked), for the tests that make an
+# ext4 file system; they skip that part without it.
+for m in /usr/sbin/mke2fs /sbin/mke2fs; do
+	[ -x "$m" ] || continue
+	cp "$m" "$root/usr/sbin/mkfs.ext4"
+	copy_libs "$m" quiet
+	[ ! -f /etc/mke2fs.conf ] || cp /etc/mke2fs.conf "$root/etc/"
+	break
+done
+
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 >"$out/initramfs.cpio.gz"
+
+# ------------------------------------------------------------------ 3. boot
+rm -f "$out/disk.img" "$out/console.log" "$out/results.log"
+truncate -s 256M "$out/disk.img"
+: >"$out/console.log"
+: >"$out/results.log"
+
+append="console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off rxring_mode=$mode"
+# shellcheck disable=SC2054 # commas belong to QEMU options
+qemu=(qemu-system-x86_64 -accel tcg -m 2048 -smp 2
+	-nodefaults -no-user-config -display none -no-reboot
+	-kernel "/boot/vmlinuz-$kver" -initrd "$out/initramfs.cpio.gz"
+	-append "$append"
+	-chardev "file,id=con,path=$out/console.log" -serial chardev:con
+	-chardev "file,id=res,path=$out/results.log" -serial chardev:res
+	-drive "file=$out/disk.img,if=none,id=nvm,format=raw"
+	-device nvme,serial=rxring0,drive=nvm)
+
+t1=$(now)
+tailpid=
+if [ "${VERBOSE:-0}" = 1 ]; then
+	tail -n +1 -f "$out/console.log" >&2 &
+	tailpid=$!
+fi
+qrc=0
+# timeout(1) puts QEMU in a process group of its own, out of reach of ^C:
+# forward INT/TERM by hand.
+timeout --kill-after=10 "$vm_timeout" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
+qpid=$!
+trap 'kill -TERM "$qpid" 2>/dev/null; wait "$qpid"; [ -z "$tailpid" ] || kill "$tailpid"; exit 130' INT TERM
+wait "$qpid" || qrc=$?
+trap - INT TERM
+if [ -n "$tailpid" ]; then
+	sleep 0.5
+	kill "$tailpid" 2>/dev/null || true
+	wait "$tailpid" 2>/dev/null || true
+fi
+t2=$(now)
+
+# ----------------------------------------------------------------- 4. parse
+tr -d '\r' <"$out/results.log" >"$out/results.txt"
+finished=
+grep -qx RXRING-END "$out/results.txt" && finished=1
+
+# selftests_verdict: the result for the selftests when the guest did not
+# report them all; called once, where the results would have been.
+verdict_done=
+selftests_verdict() {
+	[ "$mode" = check ] && [ -z "$verdict_done" ] || return 0
+	verdict_done=1
+	if [ -z "$tap_seen" ]; then
+		if [ "${loaded:-}" = 1 ] && [ "$ntests" = 0 ]; then
+			result "not ok" selftests "no selftests: $selftests/TESTS missing or empty (make selftests)"
+		elif [ "${loaded:-}" = 1 ]; then
+			result "not ok" selftests "the guest did not run the selftests"
+		elif [ -z "$finished" ] && [ -z "${load_seen:-}" ]; then
+			result "not ok" selftests "not run: the guest did not get that far"
+		else
+			result "not ok" selftests "not run: rxring.ko did not load"
+		fi
+	elif [ -z "$tap_ended" ]; then
+		last=$(tr -d '\r' <"$out/console.log" | grep -E '^# selftests: ' | tail -n 1)
+		result "not ok" selftests "the guest stopped during the selftests${last:+ (last started: ${last#\# selftests: })}"
+	elif [ "$tap_count" -lt "$tap_plan" ]; then
+		result "not ok" selftests "only $tap_count of $tap_plan test programs reported a result"
+	fi
+}
+
+section=
+dmesg_seen=
+tap_seen=
+tap_ended=
+tap_plan=0
+tap_count=0
+demo_out=()
+: >"$out/dmesg.txt"
+while IFS= read -r line; do
+	case "$section:$line" in
+	*:RXRING-TAP-BEGIN) section=tap; tap_seen=1; continue ;;
+	*:RXRING-DEMO-BEGIN) section=demo; continue ;;
+	*:RXRING-DMESG-BEGIN) selftests_verdict; section=dmesg; dmesg_seen=1; continue ;;
+	*:RXRING-TAP-END) section=; tap_ended=1; selftests_verdict; continue ;;
+	*:RXRING-DEMO-END | *:RXRING-DMESG-END) section=; continue ;;
+	esac
+	case "$section" in
+	tap)
+		if [[ "$line" =~ ^(not\ )?ok\ [0-9]+\ (.*)$ ]]; then
+			tap_count=$((tap_count + 1))
+			result "${BASH_REMATCH[1]}ok" "${BASH_REMATCH[2]}"
+		elif [[ "$line" =~ ^1\.\.([0-9]+) ]]; then
+			tap_plan=${BASH_REMATCH[1]}
+		elif [[ "$line" =~ ^TAP\ version ]]; then
+			:
+		elif [[ "$line" == \#* ]]; then
+			results+=("$line")
+		elif [ -n "$line" ]; then
+			results+=("# $line")
+		fi
+		;;
+	demo) demo_out+=("$line") ;;
+	dmesg) printf '%s\n' "$line" >>"$out/dmesg.txt" ;;
+	*)
+		if [[ "$line" =~ ^RXRING-RESULT\ (ok|not\ ok)\ ([^ ]+)(\ \#\ (.*))?$ ]]; then
+			case "${BASH_REMATCH[2]}" in
+			load) load_seen=1 ;;
+			unload) selftests_verdict ;;
+			esac
+			result "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[4]}"
+			if [ "${BASH_REMATCH[2]}" = load ] && [ "${BASH_REMATCH[1]}" = ok ]; then
+				loaded=1
+			fi
+		fi
+		;;
+	esac
+done <"$out/results.txt"
+selftests_verdict
+
+# dmesg-clean: the kernel log the guest printed, or when it never got that
+# far, whatever reached the console.
+bad='WARNING:|BUG:|Oops|KASAN|UBSAN|general protection fault|possible circular locking|possible recursive locking|lockdep|inconsistent lock state|unreferenced object|kernel BUG|Call Trace:|RIP:|Kernel panic|hung_task|blocked for more than|soft lockup|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO'
+benign='module verification failed|loading out-of-tree module taints kernel'
+if [ -n "$dmesg_seen" ]; then
+	logsrc=dmesg
+	logfile=$out/dmesg.txt
+	logshow=$out/dmesg.txt
+else
+	logsrc=console
+	logfile=$out/console.log
+	logshow=$out/console.log
+fi
+mapfile -t offending < <(tr -d '\r' <"$logfile" | grep -E "$bad" | grep -vE "$benign" | head -n 60)
+if [ ${#offending[@]} -eq 0 ]; then
+	result ok dmesg-clean "$logsrc"
+else
+	result "not ok" dmesg-clean "${#offending[@]} suspicious lines in the $logsrc log ($logshow)"
+	note "${offending[@]}"
+fi
+
+boot_s=$(elapsed "$t1" "$t2")
+if [ -n "$finished" ]; then
+	result ok guest-finished "${boot_s} s"
+else
+	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		why="timed out after $vm_timeout s (hang?)"
+	else
+		why="QEMU exited with status $qrc after ${boot_s} s without the end marker (panic or crash?)"
+	fi
+	result "not ok" guest-finished "$why"
+	mapfile -t lines < <(tr -d '\r' <"$out/console.log" | tail -n 40)
+	note "last console lines ($out/console.log):" "${lines[@]}" \
+		"QEMU: $(tr '\n' ' ' <"$out/qemu.log")"
+fi
+
+# ----------------------------------------------------------------- 5. report
+pass=0
+fail=0
+n=0
+{
+	echo "TAP version 13"
+	echo "# rxring $mode on $kver: build $(elapsed "$t0" "$t1") s, guest $boot_s s"
+	for line in "${results[@]}"; do
+		case "$line" in
+		"ok "*) n=$((n + 1)); pass=$((pass + 1)); echo "ok $n ${line#ok }" ;;
+		"not ok "*) n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n ${line#not ok }" ;;
+		*) echo "$line" ;;
+		esac
+	done
+	if [ ${#demo_out[@]} -gt 0 ]; then
+		echo "# ---- rxring-demo output ($kver) ----"
+		printf '#   %s\n' "${demo_out[@]}"
+	fi
+	echo "1..$n"
+	echo "# $kver: $pass passed, $fail failed"
+} | tee "$out/results.tap"
+
+fail=$(grep -c '^not ok ' "$out/results.tap" || true)
+[ "$fail" = 0 ]

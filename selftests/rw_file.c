@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rw_file: READ, WRITE, READV, WRITEV, FSYNC on everything but O_DIRECT
+ * block devices, i.e. through read_iter/write_iter.
+ *  - regular files on tmpfs and on ext4 (made with mkfs.ext4 on a
+ *    memory-backed null_blk in the guest; skipped when mkfs.ext4 or ext4 is
+ *    not there), buffered and O_DIRECT: data written through the ring read
+ *    back through the ring and with pread(), READV/WRITEV, a short read at
+ *    end of file, 0 at end of file, RXRING_POS_CURRENT, FSYNC;
+ *  - a pipe read that has nothing to read does not hold up the ring: NOPs
+ *    submitted after it complete, then the writer writes and the read
+ *    completes with the data; the same for a write into a full pipe, a
+ *    socket, 64 pipes at once, end of file, EPIPE;
+ *  - the iovec array is read at submission: scribbling over it while the
+ *    READV waits changes nothing;
+ *  - results of 1 byte (the internal "queued" value once) complete;
+ *  - CANCEL of a waiting read; a waiting read whose submitter has exited
+ *    completes with -ECANCELED;
+ *  - errors: -EAGAIN for an O_NONBLOCK pipe, -ESPIPE for an offset on a
+ *    pipe, -EBADF for the wrong direction, -EFAULT for unmapped buffers
+ *    (also when found by the worker).
+ */
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+
+#include <rxring.h>
+
+#include "harness.h"
+#include "rwutil.h"
+
+/* ---- regular files ------------------------------------------------------ */
+
+FIXTURE(file) {
+	struct rx r;
+	char dir[64];
+	char path[96];
+	int fd;
+	unsigned int align;	/* O_DIRECT: offsets and lengths */
+};
+
+FIXTURE_VARIANT(file) {
+	bool ext4;
+	bool direct;
+};
+
+FIXTURE_VARIANT_ADD(file, tmpfs) { .ext4 = false };
+FIXTURE_VARIANT_ADD(file, ext4) { .ext4 = true };
+FIXTURE_VARIANT_ADD(file, ext4_direct) { .ext4 = true, .direct = true };
+
+/*
+ * One ext4 file system for the whole program, on a fresh memory-backed
+ * null_blk: made before the harness starts, removed when it exits (the
+ * tests run in children, which leave with _exit()).
+ */
+static struct rw_nullb ext4_nb;
+static char ext4_dir[64];
+static bool ext4_mounted;
+
+__attribute__((constructor)) static void ext4_up(void)
+{
+	char name[32], cmd[160];
+
+	if (access("/usr/sbin/mkfs.ext4", X_OK) &&
+	    access("/sbin/mkfs.ext4", X_OK))
+		return;
+	snprintf(name, sizeof(name), "rxext4%d", getpid());
+	if (rw_nullb_create(&ext4_nb, name, 64, 512, 1, 0, true, NULL))
+		return;
+	snprintf(cmd, sizeof(cmd), "mkfs.ext4 -q -F %s >/dev/null 2>&1",
+		 ext4_nb.dev);
+	snprintf(ext4_dir, sizeof(ext4_dir), "/tmp/rxext4.%d", getpid());
+	if (rw_system(cmd) || mkdir(ext4_dir, 0700)) {
+		rw_nullb_destroy(&ext4_nb);
+		return;
+	}
+	if (mount(ext4_nb.dev, ext4_dir, "ext4", 0, NULL)) {
+		rmdir(ext4_dir);
+		rw_nullb_destroy(&ext4_nb);
+		return;
+	}
+	ext4_mounted = true;
+}
+
+__attribute__((destructor)) static void ext4_down(void)
+{
+	if (!ext4_mounted)
+		return;
+	umount(ext4_dir);
+	rmdir(ext4_dir);
+	rw_nullb_destroy(&ext4_nb);
+}
+
+FIXTURE_SETUP(file)
+{
+	int flags = O_RDWR | O_CREAT | O_TRUNC;
+
+	self->fd = -1;
+	self->r.fd = -1;
+	self->align = 1;
+	if (variant->ext4) {
+		if (!ext4_mounted)
+			SKIP(return, "no mkfs.ext4 or ext4 here");
+		snprintf(self->dir, sizeof(self->dir), "%s", ext4_dir);
+	} else {
+		snprintf(self->dir, sizeof(self->dir), "/tmp");
+	}
+	if (variant->direct) {
+		flags |= O_DIRECT;
+		self->align = 4096;
+	}
+	snprintf(self->path, sizeof(self->path), "%s/rxfile.%d", self->dir,
+		 getpid());
+	self->fd = open(self->path, flags, 0600);
+	ASSERT_LE(0, self->fd) TH_LOG("%s: %s", self->path, strerror(errno));
+	rx_raise_memlock();
+	ASSERT_EQ(0, rx_setup(&self->r, 64, 0, 0));
+}
+
+FIXTURE_TEARDOWN(file)
+{
+	if (self->r.fd >= 0)
+		rx_teardown(&self->r);
+	if (self->fd >= 0)
+		close(self->fd);
+	unlink(self->path);
+}
+
+static __u64 pick_len(FIXTURE_DATA(file) *self, __u64 max)
+{
+	__u64 len = 1 + rw_rnd() % max;
+
+	return (len + self->align - 1) / self->align * self->align;
+}
+
+TEST_F_TIMEOUT(file, roundtrip, 120)
+{
+	enum { N = 32, SLOT = 256 * 1024 };
+	void *w[N], *rd[N];
+	__u64 len[N], off[N];
+	__s64 st[N];
+	unsigned int i;
+
+	for (i = 0; i < N; i++) {
+		len[i] = pick_len(self, SLOT);
+		off[i] = (__u64)i * SLOT +
+			 (SLOT - len[i]) / self->align * self->align *
+			 (rw_rnd() % 2);
+		w[i] = rw_alloc(len[i]);
+		rd[i] = rw_alloc(len[i]);
+		ASSERT_NE(NULL, w[i]);
+		ASSERT_NE(NULL, rd[i]);
+		rw_fill(w[i], len[i], i * 7 + 1);
+		rw_push(&self->r, RXRING_OP_WRITE, self->fd, w[i], len[i],
+			off[i], i);
+	}
+	ASSERT_EQ(0, rw_run(&self->r, N, 0, st)) TH_LOG("%s", rx_why);
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ((__s64)len[i], st[i]) TH_LOG("write %u", i);
+		rw_push(&self->r, RXRING_OP_READ, self->fd, rd[i], len[i],
+			off[i], 100 + i);
+	}
+	ASSERT_EQ(0, rw_run(&self->r, N, 100, st)) TH_LOG("%s", rx_why);
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ((__s64)len[i], st[i]) TH_LOG("read %u", i);
+		ASSERT_EQ(0, memcmp(w[i], rd[i], len[i])) TH_LOG("op %u", i);
+		memset(rd[i], 0, len[i]);
+		ASSERT_EQ((ssize_t)len[i],
+			  pread(self->fd, rd[i], len[i], (off_t)off[i]));
+		ASSERT_EQ(0, memcmp(w[i], rd[i], len[i])) TH_LOG("op %u", i);
+		free(w[i]);
+		free(rd[i]);
+	}
+}
+
+TEST_F(file, vectored)
+{
+	char *w = rw_alloc(64 * 1024), *rd = rw_alloc(64 * 1024);
+	struct iovec wv[4], rv[3];
+	unsigned int a = self->align > 1 ? self->align : 1000;
+
+	ASSERT_NE(NULL, w);
+	ASSERT_NE(NULL, rd);
+	rw_fill(w, 64 * 1024, 99);
+	wv[0] = (struct iovec){ w, a };
+	wv[1] = (struct iovec){ w + a, 3 * a };
+	wv[2] = (struct iovec){ w + 4 * a, 0 };
+	wv[3] = (struct iovec){ w + 4 * a, 4 * a };
+	EXPECT_EQ(8 * a, rw_one(&self->r, RXRING_OP_WRITEV, self->fd, wv, 4,
+				 self->align > 1 ? self->align : 17));
+	rv[0] = (struct iovec){ rd, 5 * a };
+	rv[1] = (struct iovec){ rd + 5 * a, 2 * a };
+	rv[2] = (struct iovec){ rd + 7 * a, a };
+	EXPECT_EQ(8 * a, rw_one(&self->r, RXRING_OP_READV, self->fd, rv, 3,
+				 self->align > 1 ? self->align : 17));
+	EXPECT_EQ(0, memcmp(w, rd, 8 * a));
+	free(w);
+	free(rd);
+}
+
+TEST_F(file, end_of_file)
+{
+	unsigned int a = self->align > 1 ? self->align : 100;
+	char *buf = rw_alloc(16384);
+
+	ASSERT_NE(NULL, buf);
+	rw_fill(buf, 16384, 3);
+	/* A file of 3 * a bytes. */
+	ASSERT_EQ(3 * a, rw_one(&self->r, RXRING_OP_WRITE, self->fd, buf,
+				3 * a, 0));
+	EXPECT_EQ(a, rw_one(&self->r, RXRING_OP_READ, self->fd, buf, 2 * a,
+			    2 * a));
+	EXPECT_EQ(0, rw_one(&self->r, RXRING_OP_READ, self->fd, buf, a,
+			    3 * a));
+	EXPECT_EQ(0, rw_one(&self->r, RXRING_OP_READ, self->fd, buf, a,
+			    100 * a));
+	free(buf);
+}
+
+TEST_F(file, pos_current)
+{
+	unsigned int a = self->align > 1 ? self->align : 5;
+	/* O_DIRECT may fill all of a read's buffer, even past end of file. */
+	char *w = rw_alloc(4 * a), *rd = rw_alloc(8 * a);
+
+	ASSERT_NE(NULL, w);
+	ASSERT_NE(NULL, rd);
+	rw_fill(w, 4 * a, 11);
+	EXPECT_EQ(a, rw_one(&self->r, RXRING_OP_WRITE, self->fd, w, a,
+			    RXRING_POS_CURRENT));
+	EXPECT_EQ(3 * a, rw_one(&self->r, RXRING_OP_WRITE, self->fd, w + a,
+				3 * a, RXRING_POS_CURRENT));
+	EXPECT_EQ(4 * a, lseek(self->fd, 0, SEEK_CUR));
+	ASSERT_EQ(0, lseek(self->fd, 0, SEEK_SET));
+	EXPECT_EQ(2 * a, rw_one(&self->r, RXRING_OP_READ, self->fd, rd, 2 * a,
+				RXRING_POS_CURRENT));
+	EXPECT_EQ(2 * a, rw_one(&self->r, RXRING_OP_READ, self->fd,
+				rd + 2 * a, 4 * a, RXRING_POS_CURRENT));
+	EXPECT_EQ(0, memcmp(w, rd, 4 * a));
+	EXPECT_EQ(0, rw_one(&self->r, RXRING_OP_READ, self->fd, rd, a,
+			    RXRING_POS_CURRENT));
+	EXPECT_EQ(4 * a, lseek(self->fd, 0, SEEK_CUR));
+	free(w);
+	free(rd);
+}
+
+TEST_F(file, fsync_and_errors)
+{
+	struct rxring_sqe sqe;
+	char *buf = rw_alloc(8192);
+	int rdonly;
+	__s64 st;
+
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(0, rw_one(&self->r, RXRING_OP_FSYNC, self->fd, NULL, 0, 0));
+	rw_sqe(&sqe, RXRING_OP_FSYNC, self->fd, NULL, 0, 0, 4);
+	sqe.syscall_flags = RXRING_FSYNC_DATASYNC;
+	rx_push(&self->r, &sqe);
+	ASSERT_EQ(0, rw_run(&self->r, 1, 4, &st));
+	EXPECT_EQ(0, st);
+	EXPECT_EQ(-EFAULT, rw_one(&self->r, RXRING_OP_WRITE, self->fd,
+				  rx_unmapped_page(), 4096, 0));
+	ASSERT_EQ(8192, pwrite(self->fd, buf, 8192, 0));
+	EXPECT_EQ(-EFAULT, rw_one(&self->r, RXRING_OP_READ, self->fd,
+				  rx_unmapped_page(), 4096, 0));
+	rdonly = open(self->path, O_RDONLY);
+	ASSERT_LE(0, rdonly);
+	EXPECT_EQ(-EBADF, rw_one(&self->r, RXRING_OP_WRITE, rdonly, buf, 10,
+				 0));
+	/* fsync on a read-only fd is fine, as fsync(2). */
+	EXPECT_EQ(0, rw_one(&self->r, RXRING_OP_FSYNC, rdonly, NULL, 0, 0));
+	close(rdonly);
+	EXPECT_EQ(0, rw_one(&self->r, RXRING_OP_WRITE, self->fd, buf, 0, 0));
+	free(buf);
+}
+
+/* ---- files that make an operation wait ---------------------------------- */
+
+FIXTURE(wait) {
+	struct rx r;
+};
+
+FIXTURE_SETUP(wait)
+{
+	signal(SIGPIPE, SIG_IGN);
+	rx_raise_memlock();
+	ASSERT_EQ(0, rx_setup(&self->r, 128, 0, 0));
+}
+
+FIXTURE_TEARDOWN(wait)
+{
+	rx_teardown(&self->r);
+}
+
+/* Submit what was pushed; all n must be taken. */
+static int submit(struct rx *r, unsigned int n)
+{
+	__u32 sub = 0;
+	int ret;
+
+	rx_publish(r);
+	ret = rx_enter(r, n, 0, 0, 0, &sub);
+	if (ret < 0)
+		return ret;
+	return sub == n ? 0 : -EAGAIN;
+}
+
+/* Nothing arrives in the CQ for a while. */
+static bool quiet(struct rx *r)
+{
+	rx_sleep_ms(50);
+	return rx_cq_ready(r) == 0;
+}
+
+TEST_F(wait, pipe_read_does_not_stall)
+{
+	char buf[64] = { 0 };
+	struct rx_cqe c;
+	int p[2], i;
+
+	ASSERT_EQ(0, pipe(p));
+	rw_push(&self->r, RXRING_OP_READ, p[0], buf, sizeof(buf),
+		RXRING_POS_CURRENT, 1);
+	ASSERT_EQ(0, submit(&self->r, 1));
+	EXPECT_TRUE(quiet(&self->r));
+	/* NOPs after it complete at once. */
+	for (i = 0; i < 16; i++)
+		rx_push_nop(&self->r, 100 + i);
+	rx_publish(&self->r);
+	ASSERT_EQ(16, rx_enter(&self->r, 16, 16, 0, 0, NULL));
+	ASSERT_EQ(0, rx_reap_nops(&self->r, 100, 16)) TH_LOG("%s", rx_why);
+	EXPECT_TRUE(quiet(&self->r));
+	/* The writer writes: the read completes with the data. */
+	ASSERT_EQ(10, write(p[1], "0123456789", 10));
+	ASSERT_EQ(1, rw_reap_wait(&self->r, &c));
+	EXPECT_EQ(1ULL, c.user_data);
+	EXPECT_EQ(10, c.status);
+	EXPECT_EQ(0, memcmp(buf, "0123456789", 10));
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_F(wait, pipe_write_into_full_pipe)
+{
+	static char fill[1 << 16], got[1 << 16];
+	struct rx_cqe c;
+	int p[2], size;
+
+	ASSERT_EQ(0, pipe(p));
+	size = fcntl(p[1], F_GETPIPE_SZ);
+	ASSERT_LT(0, size);
+	ASSERT_GE((int)sizeof(fill), size);
+	ASSERT_EQ(size, write(p[1], fill, size));
+	rw_push(&self->r, RXRING_OP_WRITE, p[1], "abcdefgh", 8,
+		RXRING_POS_CURRENT, 2);
+	ASSERT_EQ(0, submit(&self->r, 1));
+	rx_push_nop(&self->r, 3);
+	ASSERT_EQ(0, submit(&self->r, 1));
+	ASSERT_EQ(1, rw_reap_wait(&self->r, &c));
+	EXPECT_EQ(3ULL, c.user_data);
+	EXPECT_TRUE(quiet(&self->r));
+	ASSERT_EQ(size, read(p[0], got, size));
+	ASSERT_EQ(1, rw_reap_wait(&self->r, &c));
+	EXPECT_EQ(2ULL, c.user_data);
+	EXPECT_EQ(8, c.status);
+	ASSERT_EQ(8, read(p[0], got, 8));
+	EXPECT_EQ(0, memcmp(got, "abcdefgh", 8));
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_F(wait, socket_read)
+{
+	char buf[32] = { 0 };
+	struct rx_cqe c;
+	int sv[2];
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	rw_push(&self->r, RXRING_OP_READ, sv[0], buf, sizeof(buf),
+		RXRING_POS_CURRENT, 5);
+	ASSERT_EQ(0, submit(&self->r, 1));
+	EXPECT_TRUE(quiet(&self->r));
+	ASSERT_EQ(5, write(sv[1], "hello", 5));
+	ASSERT_EQ(1, rw_reap_wait(&self->r, &c));
+	EXPECT_EQ(5ULL, c.user_data);
+	EXPECT_EQ(5, c.status);
+	EXPECT_EQ(0, memcmp(buf, "hello", 5));
+	/* A socket write that fits goes at once. */
+	EXPECT_EQ(3, rw_one(&self->r, RXRING_OP_WRITE, sv[0], "xyz", 3,
+			    RXRING_POS_CURRENT));
+	EXPECT_EQ(3, read(sv[1], buf, sizeof(buf)));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* 64 pipes read at once; written in reverse order. */
+TEST_F(wait, many_pipes)
+{
+	enum { N = 64 };
+	int p[N][2], i;
+	char buf[N][8];
+	unsigned char seen[N] = { 0 };
+	struct rx_cqe c;
+
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, pipe(p[i]));
+		rw_push(&self->r, RXRING_OP_READ, p[i][0], buf[i], 8,
+			RXRING_POS_CURRENT, i);
+	}
+	ASSERT_EQ(0, submit(&self->r, N));
+	EXPECT_TRUE(quiet(&self->r));
+	for (i = N - 1; i >= 0; i--) {
+		char msg[8];
+
+		snprintf(msg, sizeof(msg), "p%05d", i);
+		ASSERT_EQ(8, write(p[i][1], msg, 8));
+	}
+	for (i = 0; i < N; i++) {
+		char msg[8];
+
+		ASSERT_EQ(1, rw_reap_wait(&self->r, &c));
+		ASSERT_GT((__u64)N, c.user_data);
+		ASSERT_EQ(0, seen[c.user_data]);
+		seen[c.user_data] = 1;
+		EXPECT_EQ(8, c.status);
+		snprintf(msg, sizeof(msg), "p%05d", (int)c.user_data);
+		EXPECT_EQ(0, memcmp(buf[c.user_data], msg, 8));
+	}
+	for (i = 0; i < N; i++) {
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+}
+
+TEST_F(wait, eof_and_epipe)
+{
+	char buf[8];
+	struct rx_cqe c;
+	int p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	rw_push(&self->r, RXRING_OP_READ, p[0], buf, sizeof(buf),
+		RXRING_POS_CURRENT, 7);
+	ASSERT_EQ(0, submit(&self->r, 1));
+	EXPECT_TRUE(quiet(&self->r));
+	close(p[1]);
+	ASSERT_EQ(1, rw_reap_wait(&self->r, &c));
+	EXPECT_EQ(7ULL, c.user_data);
+	EXPECT_EQ(0, c.status);
+	close(p[0]);
+
+	ASSERT_EQ(0, pipe(p));
+	close(p[0]);
+	EXPECT_EQ(-EPIPE, rw_one(&self->r, RXRING_OP_WRITE, p[1], "x", 1,
+				 RXRING_POS_CURRENT));
+	close(p[1]);
+}
+
+/* The iovec array is copied at submission. */
+TEST_F(wait, iovec_reuse)
+{
+	char a[4] = { 0 }, b[6] = { 0 }, c3[20] = { 0 }, other[64];
+	struct iovec iov[3] = {
+		{ a, sizeof(a) }, { b, sizeof(b) }, { c3, sizeof(c3) },
+	};
+	struct rx_cqe c;
+	int p[2], i;
+
+	ASSERT_EQ(0, pipe(p));
+	rw_push(&self->r, RXRING_OP_READV, p[0], iov, 3, RXRING_POS_CURRENT,
+		9);
+	ASSERT_EQ(0, submit(&self->r, 1));
+	EXPECT_TRUE(quiet(&self->r));
+	for (i = 0; i < 3; i++) {
+		iov[i].iov_base = other;
+		iov[i].iov_len = 1;
+	}
+	memset(other, 0, sizeof(other));
+	ASSERT_EQ(15, write(p[1], "AAAABBBBBBCCCCC", 15));
+	ASSERT_EQ(1, rw_reap_wait(&self->r, &c));
+	EXPECT_EQ(9ULL, c.user_data);
+	EXPECT_EQ(15, c.status);
+	EXPECT_EQ(0, memcmp(a, "AAAA", 4));
+	EXPECT_EQ(0, memcmp(b, "BBBBBB", 6));
+	EXPECT_EQ(0, memcmp(c3, "CCCCC", 5));
+	EXPECT_EQ(0, other[0]);
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_F(wait, cancel_waiting_read)
+{
+	struct rxring_sqe sqe;
+	char buf[8];
+	struct rx_cqe c;
+	__s64 st;
+	int p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	rw_push(&self->r, RXRING_OP_READ, p[0], buf, sizeof(buf),
+		RXRING_POS_CURRENT, 77);
+	ASSERT_EQ(0, submit(&self->r, 1));
+	EXPECT_TRUE(quiet(&self->r));
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = RXRING_OP_CANCEL;
+	sqe.addr = 77;
+	sqe.user_data = 78;
+	rx_push(&self->r, &sqe);
+	ASSERT_EQ(0, submit(&self->r, 1));
+	ASSERT_EQ(0, rw_wait(&self->r, 2));
+	ASSERT_EQ(1, rx_reap(&self->r, &c));
+	ASSERT_EQ(77ULL, c.user_data);
+	EXPECT_EQ(-ECANCELED, c.status);
+	ASSERT_EQ(1, rx_reap(&self->r, &c));
+	ASSERT_EQ(78ULL, c.user_data);
+	EXPECT_EQ(0, c.status);
+	rx_push(&self->r, &sqe);
+	ASSERT_EQ(0, rw_run(&self->r, 1, 78, &st));
+	EXPECT_EQ(-ENOENT, st);
+	/* The pipe is untouched. */
+	ASSERT_EQ(3, write(p[1], "abc", 3));
+	EXPECT_EQ(3, rw_one(&self->r, RXRING_OP_READ, p[0], buf, sizeof(buf),
+			    RXRING_POS_CURRENT));
+	close(p[0]);
+	close(p[1]);
+}
+
+/* The submitter is gone by the time the file is ready. */
+TEST_F(wait, submitter_exited)
+{
+	struct rx_cqe c;
+	pid_t pid;
+	int p[2], st;
+
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		static char buf[16];
+
+		rw_push(&self->r, RXRING_OP_READ, p[0], buf, sizeof(buf),
+			RXRING_POS_CURRENT, 11);
+		_exit(submit(&self->r, 1) ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_EQ(0, st);
+	/* The parent's view of the SQ tail moves on with the child's push. */
+	self->r.sq_tail++;
+	EXPECT_TRUE(quiet(&self->r));
+	ASSERT_EQ(2, write(p[1], "zz", 2));
+	ASSERT_EQ(1, rw_reap_wait(&self->r, &c));
+	EXPECT_EQ(11ULL, c.user_data);
+	EXPECT_EQ(-ECANCELED, c.status);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A result of 1 byte is a completion like any other. */
+TEST_F(wait, one_byte_results)
+{
+	char buf[4] = { 0 };
+	int p[2], fd;
+
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(1, write(p[1], "1", 1));
+	EXPECT_EQ(1, rw_one(&self->r, RXRING_OP_READ, p[0], buf, 4,
+			    RXRING_POS_CURRENT));
+	EXPECT_EQ(1, rw_one(&self->r, RXRING_OP_WRITE, p[1], "2", 1,
+			    RXRING_POS_CURRENT));
+	EXPECT_EQ(1, read(p[0], buf, 4));
+	EXPECT_EQ('2', buf[0]);
+	fd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, rw_one(&self->r, RXRING_OP_WRITE, fd, "3", 1, 0));
+	EXPECT_EQ(1, rw_one(&self->r, RXRING_OP_READ, fd, buf, 4, 0));
+	EXPECT_EQ('3', buf[0]);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_F(wait, errors)
+{
+	void *gone = rx_unmapped_page();
+	char buf[8];
+	struct rx_cqe c;
+	int p[2];
+
+	ASSERT_EQ(0, pipe2(p, O_NONBLOCK));
+	EXPECT_EQ(-EAGAIN, rw_one(&self->r, RXRING_OP_READ, p[0], buf, 8,
+				  RXRING_POS_CURRENT));
+	EXPECT_EQ(-ESPIPE, rw_one(&self->r, RXRING_OP_READ, p[0], buf, 8, 0));
+	EXPECT_EQ(-EBADF, rw_one(&self->r, RXRING_OP_READ, p[1], buf, 8,
+				 RXRING_POS_CURRENT));
+	EXPECT_EQ(-EBADF, rw_one(&self->r, RXRING_OP_WRITE, p[0], buf, 8,
+				 RXRING_POS_CURRENT));
+	close(p[0]);
+	close(p[1]);
+
+	/* An unmapped buffer found by the worker, when the data comes. */
+	ASSERT_EQ(0, pipe(p));
+	rw_push(&self->r, RXRING_OP_READ, p[0], gone, 8, RXRING_POS_CURRENT,
+		12);
+	ASSERT_EQ(0, submit(&self->r, 1));
+	EXPECT_TRUE(quiet(&self->r));
+	ASSERT_EQ(2, write(p[1], "zz", 2));
+	ASSERT_EQ(1, rw_reap_wait(&self->r, &c));
+	EXPECT_EQ(12ULL, c.user_data);
+	EXPECT_EQ(-EFAULT, c.status);
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_HARNESS_MAIN
