@@ -5,9 +5,15 @@
  *
  * Waiters are keyed by the physical address of the futex word, as in Redox,
  * so a waiter and a waker meet whichever process and mapping they use. A
- * waiter holds a pin on the page for as long as it waits, which keeps the
- * page, and so the key, where it is: pinned pages are neither migrated nor
- * handed to a child at fork.
+ * waiter holds a reference on the page for as long as it waits, which keeps
+ * the page, and so the key, where it is: a page with an extra reference is
+ * neither freed nor migrated, and reclaim leaves it in the swap cache to be
+ * mapped again. A plain reference, not a FOLL_PIN pin: pins count 1024 on
+ * the page each, and enough waiters could overflow the count. The price:
+ * after fork(), a process writing to a private (copy-on-write) page gets a
+ * copy, and waits parked on the old page before the fork no longer meet
+ * its wakes; shared memory (memfd, MAP_SHARED) is what futexes across
+ * processes use anyway.
  *
  * Ring waiters are records on their instance's futex chains (hashed by
  * key); instances that ever parked a futex wait are listed on
@@ -26,6 +32,7 @@
 #include <linux/uaccess.h>
 
 #include "rxring.h"
+#include "trace.h"
 
 static LIST_HEAD(rxring_futex_rings);
 static struct hlist_head rxring_futex_sync[RXRING_FUTEX_BUCKETS];
@@ -80,13 +87,13 @@ int rxring_futex_prep(const struct rxring_sqe *sqe)
 	return IS_ALIGNED(sqe->addr, 4) ? 0 : -EINVAL;
 }
 
-/* Pin the page of @uaddr and compute its key. */
+/* Take a reference on the page of @uaddr and compute its key. */
 static int rxring_futex_key(u64 uaddr, u64 *key, struct page **pagep)
 {
 	struct page *page;
 	int ret;
 
-	ret = pin_user_pages_fast(uaddr & PAGE_MASK, 1, FOLL_WRITE, &page);
+	ret = get_user_pages_fast(uaddr & PAGE_MASK, 1, FOLL_WRITE, &page);
 	if (ret < 1)
 		return ret < 0 ? ret : -EFAULT;
 	*key = (u64)PFN_PHYS(page_to_pfn(page)) + offset_in_page(uaddr);
@@ -178,19 +185,19 @@ static int rxring_futex_wait(struct rxring_ctx *ctx,
 		spin_unlock_irqrestore(&ctx->pend_lock, flags);
 		if (++tries == RXRING_FUTEX_TRIES ||
 		    rxring_futex_fault_in(sqe->addr)) {
-			unpin_user_page(page);
+			put_page(page);
 			return -EFAULT;
 		}
 	}
 	if (val != sqe->offset) {
 		spin_unlock_irqrestore(&ctx->pend_lock, flags);
-		unpin_user_page(page);
+		put_page(page);
 		return -EAGAIN;
 	}
 	idx = rxring_pend_get(ctx, sqe);
 	if (idx == RXRING_PEND_NONE) {
 		spin_unlock_irqrestore(&ctx->pend_lock, flags);
-		unpin_user_page(page);
+		put_page(page);
 		return -EBUSY;
 	}
 	p = &ctx->pend[idx];
@@ -258,33 +265,12 @@ static u32 rxring_futex_wake_key(u64 key, u32 max)
 	return woken;
 }
 
-/* Count the waiters on @key, up to @max; rxring_futex_lock held. */
-static u32 rxring_futex_count(u64 key, u32 max)
-{
-	u32 h = rxring_futex_hash(key), n = 0, idx;
-	struct rxring_sync_waiter *w;
-	struct rxring_ctx *ctx;
-	unsigned long flags;
-
-	list_for_each_entry(ctx, &rxring_futex_rings, futex_node) {
-		spin_lock_irqsave(&ctx->pend_lock, flags);
-		for (idx = ctx->futex_chain[h].head;
-		     idx != RXRING_PEND_NONE && n < max;
-		     idx = ctx->pend[idx].next)
-			n += ctx->pend[idx].key == key;
-		spin_unlock_irqrestore(&ctx->pend_lock, flags);
-	}
-	hlist_for_each_entry(w, &rxring_futex_sync[h], node)
-		n += w->key == key && n < max;
-	return n;
-}
-
 /*
- * Move up to @max waiters from @key to @key2, handing each one of the
- * @pins references the caller took on @page2 in exchange for its pin on
- * the old page. Returns how many moved; rxring_futex_lock held.
+ * Move up to @max waiters from @key to @key2: each gives up its reference
+ * on the old page and takes one on @page2, which the caller holds. Returns
+ * how many moved; rxring_futex_lock held.
  */
-static u32 rxring_futex_move(u64 key, u64 key2, u32 max)
+static u32 rxring_futex_move(u64 key, u64 key2, struct page *page2, u32 max)
 {
 	u32 h = rxring_futex_hash(key), h2 = rxring_futex_hash(key2), moved = 0;
 	struct rxring_sync_waiter *w;
@@ -313,7 +299,8 @@ static u32 rxring_futex_move(u64 key, u64 key2, u32 max)
 				ctx->pend[prev].next = next;
 			if (c->tail == idx)
 				c->tail = prev;
-			unpin_user_page(rxring_key_page(key));
+			put_page(rxring_key_page(key));
+			get_page(page2);
 			p->key = key2;
 			rxring_chain_push(ctx, &ctx->futex_chain[h2], idx);
 			moved++;
@@ -326,7 +313,8 @@ static u32 rxring_futex_move(u64 key, u64 key2, u32 max)
 			break;
 		if (w->key != key)
 			continue;
-		unpin_user_page(rxring_key_page(key));
+		put_page(rxring_key_page(key));
+		get_page(page2);
 		w->key = key2;
 		hlist_del(&w->node);
 		hlist_add_head(&w->node, &rxring_futex_sync[h2]);
@@ -349,7 +337,7 @@ static long rxring_futex_wake(const struct rxring_sqe *sqe)
 	spin_lock(&rxring_futex_lock);
 	woken = rxring_futex_wake_key(key, nr_wake);
 	spin_unlock(&rxring_futex_lock);
-	unpin_user_page(page);
+	put_page(page);
 	return woken;
 }
 
@@ -357,10 +345,9 @@ static long rxring_futex_requeue(const struct rxring_sqe *sqe)
 {
 	u32 nr_wake = min_t(u64, sqe->offset, INT_MAX);
 	u32 nr_move = min_t(u64, sqe->additional1, INT_MAX);
-	u32 woken, want, pinned = 0, moved = 0;
-	struct page *page, *page2, *extra;
-	u64 key, key2, k;
-	int ret;
+	struct page *page, *page2;
+	u64 key, key2;
+	long ret;
 
 	ret = rxring_futex_key(sqe->addr, &key, &page);
 	if (ret)
@@ -370,31 +357,13 @@ static long rxring_futex_requeue(const struct rxring_sqe *sqe)
 		goto out_page;
 
 	spin_lock(&rxring_futex_lock);
-	woken = rxring_futex_wake_key(key, nr_wake);
-	want = key == key2 ? 0 : rxring_futex_count(key, nr_move);
+	ret = rxring_futex_wake_key(key, nr_wake);
+	if (key != key2)
+		ret += rxring_futex_move(key, key2, page2, nr_move);
 	spin_unlock(&rxring_futex_lock);
-
-	/* Each moved waiter needs its own pin on the new page. */
-	while (pinned < want) {
-		ret = rxring_futex_key(sqe->additional2, &k, &extra);
-		if (ret || k != key2) {
-			if (!ret)
-				unpin_user_page(extra);
-			break;
-		}
-		pinned++;
-	}
-	if (pinned) {
-		spin_lock(&rxring_futex_lock);
-		moved = rxring_futex_move(key, key2, pinned);
-		spin_unlock(&rxring_futex_lock);
-	}
-	while (pinned-- > moved)
-		unpin_user_page(page2);
-	ret = woken + moved;
-	unpin_user_page(page2);
+	put_page(page2);
 out_page:
-	unpin_user_page(page);
+	put_page(page);
 	return ret;
 }
 
@@ -406,7 +375,10 @@ int rxring_futex_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	switch (sqe->len) {
 	case RXRING_FUTEX_WAIT:
 	case RXRING_FUTEX_WAIT64:
-		return rxring_futex_wait(ctx, sqe);
+		ret = rxring_futex_wait(ctx, sqe);
+		trace_rxring_futex_wait(ctx->id, sqe->addr, sqe->offset,
+					sqe->len == RXRING_FUTEX_WAIT64, ret);
+		return ret;
 	case RXRING_FUTEX_WAKE:
 		ret = rxring_futex_wake(sqe);
 		break;
@@ -414,6 +386,7 @@ int rxring_futex_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		ret = rxring_futex_requeue(sqe);
 		break;
 	}
+	trace_rxring_futex_wake(ctx->id, sqe->addr, sqe->len, sqe->offset, ret);
 	if (ret < 0)
 		return ret;
 	res->status = ret;
@@ -445,13 +418,13 @@ static long rxring_futex_wait_sync(const struct rxring_sqe *sqe)
 		spin_unlock(&rxring_futex_lock);
 		if (++tries == RXRING_FUTEX_TRIES ||
 		    rxring_futex_fault_in(sqe->addr)) {
-			unpin_user_page(page);
+			put_page(page);
 			return -EFAULT;
 		}
 	}
 	if (val != sqe->offset) {
 		spin_unlock(&rxring_futex_lock);
-		unpin_user_page(page);
+		put_page(page);
 		return -EAGAIN;
 	}
 	hlist_add_head(&w.node, &rxring_futex_sync[rxring_futex_hash(w.key)]);
@@ -483,10 +456,10 @@ static long rxring_futex_wait_sync(const struct rxring_sqe *sqe)
 		ret = 0;
 	else
 		hlist_del(&w.node);
-	/* A REQUEUE may have moved us: drop the pin of the key we end on. */
+	/* A REQUEUE may have moved us: drop the page of the key we end on. */
 	page = rxring_key_page(w.key);
 	spin_unlock(&rxring_futex_lock);
-	unpin_user_page(page);
+	put_page(page);
 	return ret;
 }
 
@@ -494,6 +467,7 @@ long rxring_futex_ioctl(struct rxring_futex __user *uarg)
 {
 	struct rxring_futex f;
 	struct rxring_sqe sqe = {};
+	long woken;
 	int ret;
 
 	if (copy_from_user(&f, uarg, sizeof(f)))
@@ -514,10 +488,17 @@ long rxring_futex_ioctl(struct rxring_futex __user *uarg)
 	switch (f.op) {
 	case RXRING_FUTEX_WAIT:
 	case RXRING_FUTEX_WAIT64:
-		return rxring_futex_wait_sync(&sqe);
+		woken = rxring_futex_wait_sync(&sqe);
+		trace_rxring_futex_wait(0, sqe.addr, sqe.offset,
+					f.op == RXRING_FUTEX_WAIT64, woken);
+		return woken;
 	case RXRING_FUTEX_WAKE:
-		return rxring_futex_wake(&sqe);
+		woken = rxring_futex_wake(&sqe);
+		break;
 	default:
-		return rxring_futex_requeue(&sqe);
+		woken = rxring_futex_requeue(&sqe);
+		break;
 	}
+	trace_rxring_futex_wake(0, sqe.addr, f.op, sqe.offset, woken);
+	return woken;
 }

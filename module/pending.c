@@ -153,7 +153,7 @@ void rxring_pend_finish(struct rxring_ctx *ctx, u32 idx,
 	struct rxring_pending *p = &ctx->pend[idx];
 
 	if (p->op == RXRING_OP_FUTEX)
-		unpin_user_page(pfn_to_page(PHYS_PFN(p->key)));
+		put_page(pfn_to_page(PHYS_PFN(p->key)));
 	else if (p->op == RXRING_OP_TIMEOUT && p->key)
 		ctx->nr_count_timeouts--;
 	rxring_complete(ctx, p->user_data, res, p->flags);
@@ -297,13 +297,16 @@ int rxring_pend_cancel(struct rxring_ctx *ctx, u64 user_data)
 /*
  * A file descriptor of the instance is being closed. When the process whose
  * children the WAITPIDs watch is exiting, they can never complete: cancel
- * them.
+ * them. So are reads and writes waiting for a file whose submitter is gone.
  */
 void rxring_pend_flush(struct rxring_ctx *ctx)
 {
 	unsigned long flags;
 
-	if (!ctx->pend || !rxring_waitpid_owner_exiting(ctx))
+	if (!ctx->pend)
+		return;
+	rxring_defer_flush(ctx);
+	if (!rxring_waitpid_owner_exiting(ctx))
 		return;
 	spin_lock_irqsave(&ctx->pend_lock, flags);
 	rxring_chain_reap(ctx, &ctx->waitpid_chain, rxring_pick_all, NULL,

@@ -10,7 +10,7 @@
  *  - -EAGAIN when the value differs (ring and ioctl); WAIT64 whose low half
  *    matches and high half does not; a 32-bit WAIT on the low half;
  *  - -EINVAL for misaligned words and for every field an operation does
- *    not use; -EFAULT for unmapped words;
+ *    not use; -EFAULT for unmapped and read-only words;
  *  - -ETIMEDOUT after a relative and an ABSTIME timeout, never early; an
  *    ABSTIME time in the past at once;
  *  - REQUEUE: wake 1, move N, then WAKE on the second word wakes exactly
@@ -753,7 +753,7 @@ TEST_F(futex, invalid_fields_einval)
 
 TEST_F(futex, unmapped_word_efault)
 {
-	__u32 *gone = rx_unmapped_page();
+	__u32 *gone = rx_unmapped_page(), *ro;
 	struct rxring_sqe s;
 
 	ASSERT_NE(NULL, gone);
@@ -766,6 +766,13 @@ TEST_F(futex, unmapped_word_efault)
 	EXPECT_EQ(-EFAULT, s_wait(self->fd, gone, 0, 0, 0));
 	EXPECT_EQ(-EFAULT, s_wake(self->fd, gone, 1));
 	EXPECT_EQ(-EFAULT, s_wake(self->fd, NULL, 1));
+	/* The word must be writable (docs/abi.md). */
+	ro = mmap(NULL, rx_page(), PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1,
+		  0);
+	ASSERT_NE(MAP_FAILED, ro);
+	RUN1(q_wait(_metadata, self, ro, 0, NO_TIMEOUT, 0), -EFAULT);
+	EXPECT_EQ(-EFAULT, s_wait(self->fd, ro, 0, 0, 0));
+	munmap(ro, rx_page());
 	BALANCED();
 }
 
