@@ -297,16 +297,13 @@ int rxring_pend_cancel(struct rxring_ctx *ctx, u64 user_data)
 /*
  * A file descriptor of the instance is being closed. When the process whose
  * children the WAITPIDs watch is exiting, they can never complete: cancel
- * them. So are reads and writes waiting for a file whose submitter is gone.
+ * them.
  */
 void rxring_pend_flush(struct rxring_ctx *ctx)
 {
 	unsigned long flags;
 
-	if (!ctx->pend)
-		return;
-	rxring_defer_flush(ctx);
-	if (!rxring_waitpid_owner_exiting(ctx))
+	if (!ctx->pend || !rxring_waitpid_owner_exiting(ctx))
 		return;
 	spin_lock_irqsave(&ctx->pend_lock, flags);
 	rxring_chain_reap(ctx, &ctx->waitpid_chain, rxring_pick_all, NULL,
