@@ -11,11 +11,27 @@
  * the byte count, or that error. bi_end_io may run in hard IRQ context:
  * pend_lock and cq_lock are irq-safe, and fput() defers itself there.
  *
- * Bios come from the module's bio_set, whose front_pad holds the way back
- * to the record; with the per-CPU cache where the kernel allows it from
- * IRQ context (compat.h). ctx->nr_io counts the records with bios in
- * flight: teardown waits for it to reach zero (rxring_defer_teardown()),
- * so the instance outlives its I/O; the file is held until the I/O is done.
+ * No allocation per request in steady state: the first bio of a request
+ * is the record's own (ctx->iob, one per record up to RXRING_IOB_MAX,
+ * allocated with the first request of the instance), initialised with
+ * bio_init() and undone with bio_uninit(); only the further bios of a
+ * request larger than its RXRING_IOB_VECS pages, or records past
+ * RXRING_IOB_MAX, come from the module's bio_set (with the per-CPU cache
+ * where the kernel allows it from IRQ context, compat.h). A buffer
+ * registered with RXRING_IOC_REGISTER_BUFFERS arrives as a bio_vec
+ * iterator: its pages are neither pinned nor dirtied per request. Either
+ * way the bio is preceded by struct rxring_bio, the way back to the
+ * record.
+ *
+ * ctx->nr_io counts the records with bios in flight: teardown waits for it
+ * to reach zero (rxring_defer_teardown()), so the instance outlives its
+ * I/O; the file is held until the I/O is done (a registered file is
+ * borrowed: the table outlives the I/O).
+ *
+ * A request that the device completes inside the submitting ENTER (null_blk
+ * without interrupts, say) is completed through submit.c's batch: its CQE
+ * is posted with the others of that ENTER and its record goes back to the
+ * submitter's own list (rxring_pend_stash_put()), no lock taken.
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -31,6 +47,17 @@ struct rxring_bio {
 	struct rxring_ctx *ctx;
 	u32 idx;		/* the record */
 	struct bio bio;		/* last: the bio_set's front_pad ends here */
+};
+
+/* Inline bio_vecs of a record's own bio: 16 KiB of user pages. */
+#define RXRING_IOB_VECS	4
+/* Records with a bio of their own (the rest use the bio_set). */
+#define RXRING_IOB_MAX	1024
+
+/* A record's own bio (ctx->iob[idx]), reused by its every request. */
+struct rxring_iob {
+	struct rxring_bio rb;
+	struct bio_vec vecs[RXRING_IOB_VECS];
 };
 
 static struct bio_set rxring_bio_set;
@@ -63,11 +90,24 @@ static void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 	if (!atomic_dec_and_test(&p->io.bios))
 		return;
 	res.status = atomic_read(&p->io.res);
-	file = p->io.file;
+	file = p->flags & RXRING_PF_FIXED_FILE ? NULL : p->io.file;
+	if (rxring_in_submit(ctx)) {
+		/*
+		 * Completed inside the submitting task's ENTER, which is
+		 * still running and holds the instance: batched.
+		 */
+		rxring_complete(ctx, p->user_data, &res, p->flags);
+		rxring_pend_stash_put(ctx, idx);
+		if (file)
+			fput(file);
+		atomic_dec(&ctx->nr_io);
+		return;
+	}
 	spin_lock_irqsave(&ctx->pend_lock, flags);
 	rxring_pend_finish(ctx, idx, &res);
 	spin_unlock_irqrestore(&ctx->pend_lock, flags);
-	fput(file);
+	if (file)
+		fput(file);
 	rxring_cq_wake(ctx);
 	/*
 	 * The last use of @ctx: teardown may free it once the count is
@@ -90,7 +130,10 @@ static void rxring_bio_end_io(struct bio *bio)
 		rxring_io_error(&ctx->pend[idx],
 				blk_status_to_errno(bio->bi_status));
 	bio_release_pages(bio, false);
-	bio_put(bio);
+	if (bio->bi_pool)
+		bio_put(bio);
+	else
+		bio_uninit(bio);	/* the record's own (ctx->iob) */
 	rxring_io_put(ctx, idx);
 }
 
@@ -103,7 +146,7 @@ static blk_opf_t rxring_bio_opf(struct file *file, bool write)
 		if ((file->f_flags & O_DSYNC) || IS_SYNC(file->f_mapping->host))
 			opf |= REQ_FUA;
 	}
-	return opf | RXRING_REQ_ALLOC_CACHE;
+	return opf;
 }
 
 /*
@@ -138,16 +181,81 @@ static loff_t rxring_blk_pos(const struct rxring_sqe *sqe, struct file *file,
 	return pos;
 }
 
+/* The records' own bios, allocated with the first request of @ctx. */
+static void rxring_iob_alloc(struct rxring_ctx *ctx)
+{
+	lockdep_assert_held(&ctx->submit_lock);
+	ctx->nr_iob = min_t(u32, ctx->nr_pend, RXRING_IOB_MAX);
+	ctx->iob = kvcalloc(ctx->nr_iob, sizeof(*ctx->iob),
+			    GFP_KERNEL_ACCOUNT);
+	if (!ctx->iob)
+		ctx->nr_iob = 0;	/* the bio_set it is, then */
+}
+
+void rxring_blk_teardown(struct rxring_ctx *ctx)
+{
+	kvfree(ctx->iob);
+	ctx->iob = NULL;
+	ctx->nr_iob = 0;
+}
+
 /*
- * Start the bios of one request. -EIOCBQUEUED (the record owns @file), 0
- * with nothing to do, or -errno.
+ * A bio for record @idx: its own for the first bio of a request when it
+ * has one, else from the bio_set.
+ */
+static struct bio *rxring_bio_get(struct rxring_ctx *ctx, u32 idx,
+				  struct block_device *bdev,
+				  struct iov_iter *iter, blk_opf_t opf,
+				  bool first)
+{
+	struct rxring_bio *rb;
+	struct bio *bio;
+
+	if (first && idx < ctx->nr_iob) {
+		struct rxring_iob *iob = &ctx->iob[idx];
+
+		rb = &iob->rb;
+		bio = &rb->bio;
+		/* A bio_vec iterator lends its array: no vecs of our own. */
+		if (iov_iter_is_bvec(iter))
+			bio_init(bio, bdev, NULL, 0, opf);
+		else
+			bio_init(bio, bdev, iob->vecs, RXRING_IOB_VECS, opf);
+	} else {
+		bio = bio_alloc_bioset(bdev,
+				       bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS),
+				       opf | RXRING_REQ_ALLOC_CACHE, GFP_KERNEL,
+				       &rxring_bio_set);
+		rb = container_of(bio, struct rxring_bio, bio);
+	}
+	rb->ctx = ctx;
+	rb->idx = idx;
+	bio->bi_end_io = rxring_bio_end_io;
+	return bio;
+}
+
+/* Undo rxring_bio_get() for a bio that was never submitted. */
+static void rxring_bio_drop(struct bio *bio)
+{
+	if (bio->bi_pool)
+		bio_put(bio);
+	else
+		bio_uninit(bio);
+}
+
+/*
+ * Start the bios of one request. -EIOCBQUEUED (the record owns @file,
+ * unless @borrowed: a registered file), 0 with nothing to do, or -errno.
  */
 int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
-		  struct file *file, struct iov_iter *iter, bool write)
+		  struct file *file, struct iov_iter *iter, bool write,
+		  bool borrowed)
 {
 	struct block_device *bdev = rxring_file_bdev(file);
 	blk_opf_t opf = rxring_bio_opf(file, write);
+	bool dirty = !write && user_backed_iter(iter);
 	struct rxring_pending *p;
+	bool first = true;
 	loff_t pos;
 	u32 idx;
 
@@ -156,44 +264,51 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		return pos;
 	if (!iov_iter_count(iter))
 		return 0;
+	if (unlikely(!ctx->iob))
+		rxring_iob_alloc(ctx);
 
-	spin_lock_irq(&ctx->pend_lock);
-	idx = rxring_pend_get(ctx, sqe);
-	if (idx == RXRING_PEND_NONE) {
-		spin_unlock_irq(&ctx->pend_lock);
+	idx = rxring_pend_get_io(ctx, sqe);
+	if (idx == RXRING_PEND_NONE)
 		return -EBUSY;
-	}
 	p = &ctx->pend[idx];
-	p->state = RXRING_PEND_IO;
 	p->io.file = file;
+	if (borrowed)
+		p->flags |= RXRING_PF_FIXED_FILE;
+	/*
+	 * One reference per bio in flight, plus one while more are being
+	 * issued: a request that fits in one bio (the common case) needs
+	 * no more than the bio's own.
+	 */
 	atomic_set(&p->io.bios, 1);
 	atomic_set(&p->io.res, iov_iter_count(iter));
-	spin_unlock_irq(&ctx->pend_lock);
 	atomic_inc(&ctx->nr_io);
+	rxring_submit_plug(ctx);
 
 	do {
-		struct rxring_bio *rb;
 		struct bio *bio;
 		int ret;
 
-		bio = bio_alloc_bioset(bdev,
-				       bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS),
-				       opf, GFP_KERNEL, &rxring_bio_set);
-		rb = container_of(bio, struct rxring_bio, bio);
-		rb->ctx = ctx;
-		rb->idx = idx;
+		bio = rxring_bio_get(ctx, idx, bdev, iter, opf, first);
 		bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
-		bio->bi_end_io = rxring_bio_end_io;
 		ret = bio_iov_iter_get_pages(bio, iter);
 		if (unlikely(ret)) {
 			/* What went before is in flight: it completes. */
-			bio_put(bio);
+			rxring_bio_drop(bio);
 			rxring_io_error(p, ret);
-			break;
+			if (first)
+				break;	/* the issuing reference is the bio's */
+			rxring_io_put(ctx, idx);
+			return -EIOCBQUEUED;
 		}
-		if (!write)
+		if (dirty)
 			rxring_bio_set_pages_dirty(bio);
 		pos += bio->bi_iter.bi_size;
+		if (first && !iov_iter_count(iter)) {
+			/* All in one bio: its completion completes the request. */
+			submit_bio(bio);
+			return -EIOCBQUEUED;
+		}
+		first = false;
 		atomic_inc(&p->io.bios);
 		submit_bio(bio);
 	} while (iov_iter_count(iter));

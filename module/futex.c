@@ -32,6 +32,7 @@
 #include <linux/uaccess.h>
 
 #include "rxring.h"
+#include "trace.h"
 
 static LIST_HEAD(rxring_futex_rings);
 static struct hlist_head rxring_futex_sync[RXRING_FUTEX_BUCKETS];
@@ -374,7 +375,10 @@ int rxring_futex_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	switch (sqe->len) {
 	case RXRING_FUTEX_WAIT:
 	case RXRING_FUTEX_WAIT64:
-		return rxring_futex_wait(ctx, sqe);
+		ret = rxring_futex_wait(ctx, sqe);
+		trace_rxring_futex_wait(ctx->id, sqe->addr, sqe->offset,
+					sqe->len == RXRING_FUTEX_WAIT64, ret);
+		return ret;
 	case RXRING_FUTEX_WAKE:
 		ret = rxring_futex_wake(sqe);
 		break;
@@ -382,6 +386,7 @@ int rxring_futex_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		ret = rxring_futex_requeue(sqe);
 		break;
 	}
+	trace_rxring_futex_wake(ctx->id, sqe->addr, sqe->len, sqe->offset, ret);
 	if (ret < 0)
 		return ret;
 	res->status = ret;
@@ -462,6 +467,7 @@ long rxring_futex_ioctl(struct rxring_futex __user *uarg)
 {
 	struct rxring_futex f;
 	struct rxring_sqe sqe = {};
+	long woken;
 	int ret;
 
 	if (copy_from_user(&f, uarg, sizeof(f)))
@@ -482,10 +488,17 @@ long rxring_futex_ioctl(struct rxring_futex __user *uarg)
 	switch (f.op) {
 	case RXRING_FUTEX_WAIT:
 	case RXRING_FUTEX_WAIT64:
-		return rxring_futex_wait_sync(&sqe);
+		woken = rxring_futex_wait_sync(&sqe);
+		trace_rxring_futex_wait(0, sqe.addr, sqe.offset,
+					f.op == RXRING_FUTEX_WAIT64, woken);
+		return woken;
 	case RXRING_FUTEX_WAKE:
-		return rxring_futex_wake(&sqe);
+		woken = rxring_futex_wake(&sqe);
+		break;
 	default:
-		return rxring_futex_requeue(&sqe);
+		woken = rxring_futex_requeue(&sqe);
+		break;
 	}
+	trace_rxring_futex_wake(0, sqe.addr, f.op, sqe.offset, woken);
+	return woken;
 }

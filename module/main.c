@@ -3,10 +3,13 @@
  * rxring: Redox-style I/O rings for Linux. The /dev/rxring device, its
  * file operations, CREATE and PROBE.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -14,10 +17,43 @@
 
 #include "rxring.h"
 
+/*
+ * Who may open /dev/rxring (docs/security.md), like io_uring_disabled and
+ * io_uring_group: checked at open(), so instances already open stay usable.
+ */
+static bool rxring_disabled;
+module_param_named(disabled, rxring_disabled, bool, 0644);
+MODULE_PARM_DESC(disabled,
+		 "1: every open of /dev/rxring fails with EPERM (default: 0)");
+
+static int rxring_allow_group = -1;
+module_param_named(allow_group, rxring_allow_group, int, 0644);
+MODULE_PARM_DESC(allow_group,
+		 "Only members of this group (a gid) and CAP_SYS_ADMIN may open /dev/rxring; -1: everyone (default: -1)");
+
+static int rxring_may_open(void)
+{
+	int gid = READ_ONCE(rxring_allow_group);
+	kgid_t kgid;
+
+	if (READ_ONCE(rxring_disabled))
+		return -EPERM;
+	if (gid < 0)
+		return 0;
+	kgid = make_kgid(&init_user_ns, gid);
+	if (gid_valid(kgid) && in_group_p(kgid))
+		return 0;
+	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
+}
+
 static int rxring_open(struct inode *inode, struct file *file)
 {
 	struct rxring_ctx *ctx;
+	int ret;
 
+	ret = rxring_may_open();
+	if (ret)
+		return ret;
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
@@ -26,6 +62,7 @@ static int rxring_open(struct inode *inode, struct file *file)
 	spin_lock_init(&ctx->pend_lock);
 	INIT_LIST_HEAD(&ctx->futex_node);
 	init_waitqueue_head(&ctx->cq_wait);
+	rxring_debugfs_add(ctx);
 	file->private_data = ctx;
 	return 0;
 }
@@ -34,7 +71,10 @@ static int rxring_release(struct inode *inode, struct file *file)
 {
 	struct rxring_ctx *ctx = file->private_data;
 
+	rxring_debugfs_remove(ctx);
 	rxring_pend_teardown(ctx);
+	rxring_fixed_teardown(ctx);
+	rxring_blk_teardown(ctx);
 	rxring_rings_free(ctx);
 	mutex_destroy(&ctx->submit_lock);
 	kfree(ctx);
@@ -161,6 +201,9 @@ static long rxring_ioctl(struct file *file, unsigned int cmd,
 		return rxring_probe(argp);
 	case RXRING_IOC_FUTEX:
 		return rxring_futex_ioctl(argp);
+	case RXRING_IOC_REGISTER_FILES:
+	case RXRING_IOC_REGISTER_BUFFERS:
+		return rxring_fixed_ioctl(ctx, cmd, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -211,6 +254,11 @@ static const struct file_operations rxring_fops = {
 	.llseek		= noop_llseek,
 };
 
+bool rxring_is_instance(struct file *file)
+{
+	return file->f_op == &rxring_fops;
+}
+
 static struct miscdevice rxring_dev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "rxring",
@@ -231,6 +279,7 @@ static int __init rxring_init(void)
 	ret = rxring_defer_wq_init();
 	if (ret)
 		goto err_blk;
+	rxring_debugfs_init();
 	ret = misc_register(&rxring_dev);
 	if (ret)
 		goto err_wq;
@@ -239,6 +288,7 @@ static int __init rxring_init(void)
 	return 0;
 
 err_wq:
+	rxring_debugfs_exit();
 	rxring_defer_wq_exit();
 err_blk:
 	rxring_blk_exit();
@@ -248,6 +298,7 @@ err_blk:
 static void __exit rxring_exit(void)
 {
 	misc_deregister(&rxring_dev);
+	rxring_debugfs_exit();
 	rxring_defer_wq_exit();
 	rxring_blk_exit();
 }
@@ -258,3 +309,6 @@ module_exit(rxring_exit);
 MODULE_DESCRIPTION("Redox-style I/O rings");
 MODULE_AUTHOR("rxring developers");
 MODULE_LICENSE("GPL");
+#ifdef RXRING_PKG_VERSION
+MODULE_VERSION(RXRING_PKG_VERSION);
+#endif

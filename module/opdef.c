@@ -18,27 +18,31 @@ const struct rxring_op_def rxring_ops[RXRING_OP_LAST] = {
 	},
 	[RXRING_OP_READ] = {
 		.name		= "READ",
+		.syscall_flags	= RXRING_RW_FIXED_FILE | RXRING_RW_FIXED_BUF,
 		.prep		= rxring_rw_prep,
 		.issue		= rxring_rw_issue,
 	},
 	[RXRING_OP_WRITE] = {
 		.name		= "WRITE",
+		.syscall_flags	= RXRING_RW_FIXED_FILE | RXRING_RW_FIXED_BUF,
 		.prep		= rxring_rw_prep,
 		.issue		= rxring_rw_issue,
 	},
 	[RXRING_OP_READV] = {
 		.name		= "READV",
+		.syscall_flags	= RXRING_RW_FIXED_FILE,
 		.prep		= rxring_rw_prep,
 		.issue		= rxring_rw_issue,
 	},
 	[RXRING_OP_WRITEV] = {
 		.name		= "WRITEV",
+		.syscall_flags	= RXRING_RW_FIXED_FILE,
 		.prep		= rxring_rw_prep,
 		.issue		= rxring_rw_issue,
 	},
 	[RXRING_OP_FSYNC] = {
 		.name		= "FSYNC",
-		.syscall_flags	= RXRING_FSYNC_DATASYNC,
+		.syscall_flags	= RXRING_FSYNC_DATASYNC | RXRING_RW_FIXED_FILE,
 		.prep		= rxring_fsync_prep,
 		.issue		= rxring_fsync_issue,
 	},

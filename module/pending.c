@@ -37,6 +37,7 @@ int rxring_pend_init(struct rxring_ctx *ctx)
 	for (i = 0; i < n; i++)
 		ctx->pend[i].next = i + 1 < n ? i + 1 : RXRING_PEND_NONE;
 	ctx->pend_free = 0;
+	ctx->stash_free = RXRING_PEND_NONE;
 	for (i = 0; i < RXRING_FUTEX_BUCKETS; i++)
 		rxring_chain_init(&ctx->futex_chain[i]);
 	rxring_chain_init(&ctx->waitpid_chain);
@@ -48,26 +49,79 @@ int rxring_pend_init(struct rxring_ctx *ctx)
 	return 0;
 }
 
-/* Take a record for @sqe; pend_lock held. */
-u32 rxring_pend_get(struct rxring_ctx *ctx, const struct rxring_sqe *sqe)
+static void rxring_pend_set(struct rxring_pending *p,
+			    const struct rxring_sqe *sqe, u8 state)
 {
-	u32 idx = ctx->pend_free;
-	struct rxring_pending *p;
-
-	lockdep_assert_held(&ctx->pend_lock);
-	/* Cannot happen: every operation in flight holds two CQ slots. */
-	if (WARN_ON_ONCE(idx == RXRING_PEND_NONE))
-		return idx;
-	p = &ctx->pend[idx];
-	ctx->pend_free = p->next;
 	*p = (struct rxring_pending){
 		.user_data = sqe->user_data,
 		.next = RXRING_PEND_NONE,
 		.op = sqe->opcode,
-		.state = RXRING_PEND_PARKED,
+		.state = state,
 		.flags = rxring_sqe_pflags(sqe),
 	};
+}
+
+/*
+ * Take a record for @sqe; pend_lock held. Called by issue functions, so
+ * by the task in rxring_submit(): when the pool is empty, the records its
+ * own ENTER freed (ctx->stash_free) are there.
+ */
+u32 rxring_pend_get(struct rxring_ctx *ctx, const struct rxring_sqe *sqe)
+{
+	u32 idx = ctx->pend_free;
+
+	lockdep_assert_held(&ctx->pend_lock);
+	lockdep_assert_held(&ctx->submit_lock);
+	if (idx == RXRING_PEND_NONE) {
+		idx = ctx->stash_free;
+		/* Cannot happen: every operation in flight holds 2 slots. */
+		if (WARN_ON_ONCE(idx == RXRING_PEND_NONE))
+			return idx;
+		ctx->stash_free = ctx->pend[idx].next;
+	} else {
+		ctx->pend_free = ctx->pend[idx].next;
+	}
+	rxring_pend_set(&ctx->pend[idx], sqe, RXRING_PEND_PARKED);
 	return idx;
+}
+
+/*
+ * A record (state IO) for a read or write the submitting task sends to a
+ * block device: one its own ENTER freed, without a lock (only that task
+ * uses ctx->stash_free), else one from the pool.
+ */
+u32 rxring_pend_get_io(struct rxring_ctx *ctx, const struct rxring_sqe *sqe)
+{
+	u32 idx = ctx->stash_free;
+
+	lockdep_assert_held(&ctx->submit_lock);
+	if (idx == RXRING_PEND_NONE) {
+		spin_lock_irq(&ctx->pend_lock);
+		idx = rxring_pend_get(ctx, sqe);
+		if (idx != RXRING_PEND_NONE)
+			WRITE_ONCE(ctx->pend[idx].state, RXRING_PEND_IO);
+		spin_unlock_irq(&ctx->pend_lock);
+		return idx;
+	}
+	ctx->stash_free = ctx->pend[idx].next;
+	rxring_pend_set(&ctx->pend[idx], sqe, RXRING_PEND_IO);
+	return idx;
+}
+
+/*
+ * Free record @idx of a read or write completed inside the submitting
+ * task's ENTER (rxring_in_submit()), onto ctx->stash_free: free records
+ * kept for whoever submits next (under submit_lock), without pend_lock.
+ * The pool and this list together hold every free record.
+ */
+void rxring_pend_stash_put(struct rxring_ctx *ctx, u32 idx)
+{
+	struct rxring_pending *p = &ctx->pend[idx];
+
+	lockdep_assert_held(&ctx->submit_lock);
+	WRITE_ONCE(p->state, RXRING_PEND_FREE);
+	p->next = ctx->stash_free;
+	ctx->stash_free = idx;
 }
 
 static void rxring_pend_put(struct rxring_ctx *ctx, u32 idx)
@@ -297,13 +351,16 @@ int rxring_pend_cancel(struct rxring_ctx *ctx, u64 user_data)
 /*
  * A file descriptor of the instance is being closed. When the process whose
  * children the WAITPIDs watch is exiting, they can never complete: cancel
- * them.
+ * them. So are reads and writes waiting for a file whose submitter is gone.
  */
 void rxring_pend_flush(struct rxring_ctx *ctx)
 {
 	unsigned long flags;
 
-	if (!ctx->pend || !rxring_waitpid_owner_exiting(ctx))
+	if (!ctx->pend)
+		return;
+	rxring_defer_flush(ctx);
+	if (!rxring_waitpid_owner_exiting(ctx))
 		return;
 	spin_lock_irqsave(&ctx->pend_lock, flags);
 	rxring_chain_reap(ctx, &ctx->waitpid_chain, rxring_pick_all, NULL,

@@ -385,6 +385,33 @@ int rxring_defer_cancel(struct rxring_ctx *ctx, u32 idx)
 	}
 }
 
+/*
+ * A file descriptor of the instance is being closed: cancel the waiting
+ * operations whose submitter's address space is gone (the process exited).
+ * They could never complete otherwise, and the files they hold could be
+ * what keeps the instance open (a socket with the instance's fd in flight).
+ */
+void rxring_defer_flush(struct rxring_ctx *ctx)
+{
+	u32 idx;
+
+	if (!READ_ONCE(ctx->defer))
+		return;
+	for (idx = 0; idx < ctx->nr_pend; idx++) {
+		struct rxring_pending *p = &ctx->pend[idx];
+		bool owned = false;
+
+		spin_lock_irq(&ctx->pend_lock);
+		if ((p->state == RXRING_PEND_POLL ||
+		     p->state == RXRING_PEND_READY) &&
+		    !atomic_read(&ctx->defer[idx].mm->mm_users))
+			owned = rxring_defer_cancel(ctx, idx) > 0;
+		spin_unlock_irq(&ctx->pend_lock);
+		if (owned)
+			rxring_defer_finish(ctx, idx, -ECANCELED);
+	}
+}
+
 void rxring_defer_init(struct rxring_ctx *ctx)
 {
 	INIT_WORK(&ctx->defer_work, rxring_defer_work);

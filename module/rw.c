@@ -36,7 +36,9 @@ static bool rxring_rw_is_vec(const struct rxring_sqe *sqe)
 
 int rxring_rw_prep(const struct rxring_sqe *sqe)
 {
-	if (sqe->additional1 || sqe->additional2)
+	/* FIXED_BUF: READ and WRITE only (opdef.c), additional1 the index. */
+	if ((sqe->additional1 &&
+	     !(sqe->syscall_flags & RXRING_RW_FIXED_BUF)) || sqe->additional2)
 		return -EINVAL;
 	if (rxring_rw_is_vec(sqe) && sqe->len > UIO_MAXIOV)
 		return -EINVAL;
@@ -105,7 +107,8 @@ ssize_t rxring_file_rw(struct file *file, struct iov_iter *iter, u64 offset,
  * import_iovec() had to allocate one (the caller frees it), else NULL and
  * the iovecs are in @fast. Returns the byte count or -errno.
  */
-static ssize_t rxring_rw_import(const struct rxring_sqe *sqe, bool write,
+static ssize_t rxring_rw_import(struct rxring_ctx *ctx,
+				const struct rxring_sqe *sqe, bool write,
 				struct iovec *fast, struct iovec **heap,
 				struct iov_iter *iter)
 {
@@ -120,8 +123,18 @@ static ssize_t rxring_rw_import(const struct rxring_sqe *sqe, bool write,
 
 		if (!access_ok(addr, len))
 			return -EFAULT;
+		/*
+		 * A registered buffer is used as the pages pinned at
+		 * registration; the iovec stays for an operation that has to
+		 * wait for its file, which then uses the user address.
+		 */
 		fast[0].iov_base = addr;
 		fast[0].iov_len = len;
+		if (sqe->syscall_flags & RXRING_RW_FIXED_BUF) {
+			ret = rxring_fixed_import(ctx, sqe->additional1,
+						  sqe->addr, len, dir, iter);
+			return ret ? ret : len;
+		}
 		iov_iter_init(iter, dir, fast, 1, len);
 		return len;
 	}
@@ -190,40 +203,75 @@ static ssize_t rxring_rw_file(struct rxring_ctx *ctx,
 	return ret;
 }
 
+/*
+ * The file of a READ, WRITE or FSYNC: a reference from the caller's fd
+ * table, or with RXRING_RW_FIXED_FILE the registered file, borrowed
+ * (*borrowed set, no reference: the table outlives the operation).
+ */
+static struct file *rxring_rw_fget(struct rxring_ctx *ctx,
+				   const struct rxring_sqe *sqe,
+				   bool *borrowed)
+{
+	if (sqe->syscall_flags & RXRING_RW_FIXED_FILE) {
+		*borrowed = true;
+		return rxring_fixed_file(ctx, sqe->fd);
+	}
+	if (sqe->fd > INT_MAX)
+		return NULL;
+	return fget(sqe->fd);
+}
+
 int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		    struct rxring_result *res)
 {
 	bool write = rxring_rw_is_write(sqe);
 	struct iovec fast[UIO_FASTIOV], *heap;
 	struct iov_iter iter;
+	bool borrowed = false;
 	struct file *file;
 	ssize_t ret;
 	u32 nr_segs;
 
-	if (sqe->fd > INT_MAX)
-		return -EBADF;
-	file = fget(sqe->fd);
+	file = rxring_rw_fget(ctx, sqe, &borrowed);
 	if (!file)
 		return -EBADF;
 	ret = -EBADF;
 	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
 		goto out_put;
-	ret = rxring_rw_import(sqe, write, fast, &heap, &iter);
+	/*
+	 * vfs_iter_read/write() need these; checked first so that no file
+	 * without them (an rxring instance, say, which could then hold a
+	 * reference to itself) ever waits.
+	 */
+	ret = -EINVAL;
+	if (!(write ? file->f_op->write_iter : file->f_op->read_iter))
+		goto out_put;
+	ret = rxring_rw_import(ctx, sqe, write, fast, &heap, &iter);
 	if (ret <= 0)
 		goto out_put;
 	nr_segs = rxring_rw_is_vec(sqe) ? sqe->len : 1;
 
-	if (rxring_blk_direct(file))
-		ret = rxring_blk_rw(ctx, sqe, file, &iter, write);
-	else
+	if (rxring_blk_direct(file)) {
+		ret = rxring_blk_rw(ctx, sqe, file, &iter, write, borrowed);
+	} else {
+		/* This may block: post the completions batched so far. */
+		rxring_submit_flush(ctx);
+		/* An operation that waits for its file owns a reference. */
+		if (borrowed) {
+			get_file(file);
+			borrowed = false;
+		}
 		ret = rxring_rw_file(ctx, sqe, file, &iter,
 				     heap ? heap : fast, &heap, nr_segs);
-	kfree(heap);
+	}
+	if (heap)
+		kfree(heap);
 	/* A byte count of 1 is no RXRING_QUEUED: hence -EIOCBQUEUED above. */
 	if (ret == -EIOCBQUEUED)
 		return RXRING_QUEUED;
 out_put:
-	fput(file);
+	if (!borrowed)
+		fput(file);
 	if (ret < 0)
 		return ret;
 	res->status = ret;
@@ -241,15 +289,15 @@ int rxring_fsync_prep(const struct rxring_sqe *sqe)
 int rxring_fsync_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		       struct rxring_result *res)
 {
+	bool borrowed = false;
 	struct file *file;
 	int ret;
 
-	if (sqe->fd > INT_MAX)
-		return -EBADF;
-	file = fget(sqe->fd);
+	file = rxring_rw_fget(ctx, sqe, &borrowed);
 	if (!file)
 		return -EBADF;
 	ret = vfs_fsync(file, sqe->syscall_flags & RXRING_FSYNC_DATASYNC);
-	fput(file);
+	if (!borrowed)
+		fput(file);
 	return rxring_no_restart(ret);
 }

@@ -100,6 +100,9 @@ enum rxring_pend_state {
 #define RXRING_PF_POLLGATE	0x0002U	/* file without FMODE_NOWAIT */
 #define RXRING_PF_WOKEN		0x0004U	/* woken while ARMING */
 #define RXRING_PF_CANCEL	0x0008U	/* cancelled while ARMING */
+#define RXRING_PF_FIXED_FILE	0x0010U	/* io.file is borrowed from the
+						 * registered table: no fput
+						 */
 #define RXRING_PF_LINK		0x8000U	/* submitted with RXRING_SQE_CHAIN */
 
 #define RXRING_FUTEX_BITS	6
@@ -113,6 +116,10 @@ struct rxring_chain {
 
 struct rxring_ctx;
 struct rxring_result;
+struct rxring_iob;
+
+/* Completions one submission batches (ctx->stash). */
+#define RXRING_STASH	32
 
 /*
  * Picks records off a chain for rxring_chain_reap(): returns true to
@@ -139,6 +146,22 @@ struct rxring_ctx {
 	u32 sq_entries;
 	u32 flags;			/* RXRING_CREATE_* */
 	u8 barrier;			/* RXRING_BAR_* submission stopped at */
+	/*
+	 * Batching (submit.c): while submitter runs rxring_submit(), the
+	 * completions it makes itself wait in stash. stash_free: free
+	 * records of requests completed that way, for the next submitter
+	 * (pending.c). Only the task holding submit_lock touches these.
+	 */
+	struct task_struct *submitter;
+	struct blk_plug *plug;		/* its plug, once it has bios */
+	bool plug_started;
+	u32 plug_ios;			/* SQEs left to take */
+	u32 nr_stash;
+	u32 stash_free;
+	struct rxring_cqe stash[RXRING_STASH];
+	/* The records' own bios (blk.c), allocated on first use. */
+	struct rxring_iob *iob;
+	u32 nr_iob;
 
 	/* Completion side, under cq_lock. */
 	spinlock_t cq_lock ____cacheline_aligned_in_smp;
@@ -184,6 +207,20 @@ struct rxring_ctx {
 	void *vaddr;
 	struct rxring_region regions[RXRING_NR_REGIONS];
 	struct mm_struct *mm_account;	/* charged for nr_pages */
+
+	/* Registered files and buffers (fixed.c), under submit_lock. */
+	struct file **fixed_files;
+	u32 nr_fixed_files;
+	u32 nr_fixed_bufs;
+	struct rxring_fixed_buf **fixed_bufs;
+	u64 fixed_pages;		/* pinned, charged to fixed_mm */
+	struct mm_struct *fixed_mm;
+
+	/* Observability (debugfs.c, trace.h). */
+	u32 id;				/* instance number, from 1 */
+	pid_t pid;			/* the opener's tgid ... */
+	char comm[16];			/* ... and command name */
+	struct dentry *debugfs;		/* rxring/<id>/, or NULL */
 };
 
 /* The result of one operation, as it goes into the CQ. */
@@ -222,7 +259,8 @@ enum rxring_barrier {
 				 RXRING_ENTER_WAKEUP_ON_SQ_AVAIL | \
 				 RXRING_ENTER_TIMEOUT)
 #define RXRING_FEATURES		(RXRING_FEAT_EXTENDED_CQE | \
-				 RXRING_FEAT_INDIRECT | RXRING_FEAT_PROBE)
+				 RXRING_FEAT_INDIRECT | RXRING_FEAT_PROBE | \
+				 RXRING_FEAT_FIXED)
 
 /* The record flags an SQE gives its operation. */
 static inline u16 rxring_sqe_pflags(const struct rxring_sqe *sqe)
@@ -230,10 +268,25 @@ static inline u16 rxring_sqe_pflags(const struct rxring_sqe *sqe)
 	return sqe->flags & RXRING_SQE_CHAIN ? RXRING_PF_LINK : 0;
 }
 
+/* main.c */
+bool rxring_is_instance(struct file *file);
+
+/* fixed.c: registered files and buffers. */
+struct iov_iter;
+struct rxring_fixed_buf;
+long rxring_fixed_ioctl(struct rxring_ctx *ctx, unsigned int cmd,
+			struct rxring_register __user *uarg);
+struct file *rxring_fixed_file(struct rxring_ctx *ctx, u64 index);
+int rxring_fixed_import(struct rxring_ctx *ctx, u64 index, u64 addr, u64 len,
+			int dir, struct iov_iter *iter);
+void rxring_fixed_teardown(struct rxring_ctx *ctx);
+
 /* pending.c */
 int rxring_pend_init(struct rxring_ctx *ctx);
 void rxring_pend_teardown(struct rxring_ctx *ctx);
 u32 rxring_pend_get(struct rxring_ctx *ctx, const struct rxring_sqe *sqe);
+u32 rxring_pend_get_io(struct rxring_ctx *ctx, const struct rxring_sqe *sqe);
+void rxring_pend_stash_put(struct rxring_ctx *ctx, u32 idx);
 void rxring_chain_push(struct rxring_ctx *ctx, struct rxring_chain *c,
 		       u32 idx);
 bool rxring_chain_take(struct rxring_ctx *ctx, struct rxring_chain *c,
@@ -286,6 +339,9 @@ bool rxring_cq_has_room(struct rxring_ctx *ctx);
 void rxring_complete(struct rxring_ctx *ctx, u64 user_data,
 		     const struct rxring_result *res, u16 pflags);
 void rxring_cq_wake(struct rxring_ctx *ctx);
+bool rxring_in_submit(struct rxring_ctx *ctx);
+void rxring_submit_flush(struct rxring_ctx *ctx);
+void rxring_submit_plug(struct rxring_ctx *ctx);
 long rxring_enter(struct rxring_ctx *ctx, struct rxring_enter __user *uarg);
 
 /*
@@ -327,6 +383,12 @@ int rxring_munmap_prep(const struct rxring_sqe *sqe);
 int rxring_munmap_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 			struct rxring_result *res);
 
+/* debugfs.c: /sys/kernel/debug/rxring/<id>/stats per instance. */
+void rxring_debugfs_init(void);
+void rxring_debugfs_exit(void);
+void rxring_debugfs_add(struct rxring_ctx *ctx);
+void rxring_debugfs_remove(struct rxring_ctx *ctx);
+
 /* nop.c */
 int rxring_nop_prep(const struct rxring_sqe *sqe);
 int rxring_nop_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
@@ -352,7 +414,9 @@ __poll_t rxring_rw_events(bool write);
 
 bool rxring_blk_direct(struct file *file);
 int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
-		  struct file *file, struct iov_iter *iter, bool write);
+		  struct file *file, struct iov_iter *iter, bool write,
+		  bool borrowed);
+void rxring_blk_teardown(struct rxring_ctx *ctx);
 int rxring_blk_init(void);
 void rxring_blk_exit(void);
 
@@ -362,6 +426,7 @@ int rxring_defer_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		    bool pollgate);
 int rxring_defer_cancel(struct rxring_ctx *ctx, u32 idx);
 void rxring_defer_finish(struct rxring_ctx *ctx, u32 idx, s64 status);
+void rxring_defer_flush(struct rxring_ctx *ctx);
 void rxring_defer_init(struct rxring_ctx *ctx);
 void rxring_defer_teardown(struct rxring_ctx *ctx);
 int rxring_defer_wq_init(void);

@@ -10,6 +10,7 @@
 #include <linux/uaccess.h>
 
 #include "rxring.h"
+#include "trace.h"
 
 /* CQ slots needed to take one SQE: room for an extended pair. */
 #define RXRING_CQ_SLOTS_PER_OP	2
@@ -43,24 +44,97 @@ bool rxring_cq_has_room(struct rxring_ctx *ctx)
 	return rxring_cq_free(ctx) >= RXRING_CQ_SLOTS_PER_OP;
 }
 
-/* Promise an operation its CQ slots, or say there is no room. */
-static bool rxring_cq_reserve(struct rxring_ctx *ctx)
+/*
+ * Batching. While a task takes SQEs (rxring_submit(), submit_lock held),
+ * the completions it makes itself, in task context, wait in ctx->stash:
+ * NOPs and other operations that complete at once, bios that a device
+ * completes inline (without an interrupt). They are posted together, under
+ * one cq_lock and with one tail update, when the stash is full, before an
+ * SQE that needs the true CQ state (CHAIN, DRAIN) or that may block, and
+ * when the submission ends, before the CQ waiters are woken. The ENTER
+ * that took an SQE still posts its completion when it completes inside
+ * that ENTER. CQ slots are likewise reserved for a run of SQEs at once
+ * (ctx->budget) rather than one SQE at a time. Completions from other
+ * contexts (interrupts, other tasks) are posted at once, as before.
+ */
+bool rxring_in_submit(struct rxring_ctx *ctx)
 {
-	bool ok;
-
-	spin_lock_irq(&ctx->cq_lock);
-	ok = rxring_cq_has_room(ctx);
-	if (ok)
-		ctx->cq_reserved += RXRING_CQ_SLOTS_PER_OP;
-	spin_unlock_irq(&ctx->cq_lock);
-	return ok;
+	return READ_ONCE(ctx->submitter) == current && in_task();
 }
 
-static void rxring_cq_unreserve(struct rxring_ctx *ctx)
+/*
+ * Post the stashed completions and give back @unreserve reserved slot
+ * pairs. Any context of the submitting task; pend_lock may be held.
+ */
+static void rxring_stash_post(struct rxring_ctx *ctx, u32 unreserve)
 {
-	spin_lock_irq(&ctx->cq_lock);
-	ctx->cq_reserved -= RXRING_CQ_SLOTS_PER_OP;
-	spin_unlock_irq(&ctx->cq_lock);
+	u32 mask = ctx->cq_entries - 1, n = ctx->nr_stash, i;
+	unsigned long irqflags;
+	u64 tail;
+
+	if (!n && !unreserve)
+		return;
+	spin_lock_irqsave(&ctx->cq_lock, irqflags);
+	tail = ctx->cq_tail;
+	for (i = 0; i < n; i++)
+		ctx->cqes[tail++ & mask] = ctx->stash[i];
+	ctx->cq_tail = tail;
+	ctx->cq_reserved -= (n + unreserve) * RXRING_CQ_SLOTS_PER_OP;
+	if (n) {
+		WRITE_ONCE(ctx->nr_completions, ctx->nr_completions + n);
+		/* The entries are written before the user sees the tail. */
+		smp_store_release(&ctx->cq_hdr->tail, tail);
+	}
+	spin_unlock_irqrestore(&ctx->cq_lock, irqflags);
+	ctx->nr_stash = 0;
+}
+
+/* Before the submitting task does something that may block. */
+void rxring_submit_flush(struct rxring_ctx *ctx)
+{
+	if (rxring_in_submit(ctx))
+		rxring_stash_post(ctx, 0);
+}
+
+/* The block layer allocates at most this many requests at once. */
+#define RXRING_PLUG_IOS	32
+
+/*
+ * Before the submitting task's first bio: start the batch's plug, telling
+ * the block layer how many requests to allocate at once (the SQEs left,
+ * as blk_start_plug_nr_ios(), which is not exported, would).
+ */
+void rxring_submit_plug(struct rxring_ctx *ctx)
+{
+	if (!ctx->plug || ctx->plug_started || !rxring_in_submit(ctx))
+		return;
+	ctx->plug_started = true;
+	blk_start_plug(ctx->plug);
+	if (current->plug == ctx->plug)
+		ctx->plug->nr_ios = min_t(u32, ctx->plug_ios, RXRING_PLUG_IOS);
+}
+
+/*
+ * In the submitting task: stash a completion that fits in one CQE and
+ * does not end a CHAIN link (whose successor waits for it). Returns false
+ * when it must be posted at once, after what is stashed.
+ */
+static bool rxring_stash(struct rxring_ctx *ctx, u64 user_data,
+			 const struct rxring_result *res, u16 pflags)
+{
+	if (res->extended || res->status != (s32)res->status ||
+	    (pflags & RXRING_PF_LINK)) {
+		rxring_stash_post(ctx, 0);
+		return false;
+	}
+	if (ctx->nr_stash == RXRING_STASH)
+		rxring_stash_post(ctx, 0);
+	ctx->stash[ctx->nr_stash++] = (struct rxring_cqe){
+		.user_data = user_data,
+		.status = (s32)res->status,
+		.flags = (u32)res->flags,
+	};
+	return true;
 }
 
 /*
@@ -69,8 +143,8 @@ static void rxring_cq_unreserve(struct rxring_ctx *ctx)
  * are the operation's RXRING_PF_* flags: the completion of a CHAIN
  * operation lets the next SQE start, or cancels it when it failed.
  */
-void rxring_complete(struct rxring_ctx *ctx, u64 user_data,
-		     const struct rxring_result *res, u16 pflags)
+static void rxring_post(struct rxring_ctx *ctx, u64 user_data,
+			const struct rxring_result *res, u16 pflags)
 {
 	u32 mask = ctx->cq_entries - 1;
 	unsigned long irqflags;
@@ -109,6 +183,23 @@ void rxring_complete(struct rxring_ctx *ctx, u64 user_data,
 	spin_unlock_irqrestore(&ctx->cq_lock, irqflags);
 }
 
+static void rxring_trace_complete(struct rxring_ctx *ctx, u64 user_data,
+				  const struct rxring_result *res)
+{
+	trace_rxring_complete(ctx->id, user_data, res->status, res->extra,
+			      res->flags, res->extended ||
+			      res->status != (s32)res->status);
+}
+
+void rxring_complete(struct rxring_ctx *ctx, u64 user_data,
+		     const struct rxring_result *res, u16 pflags)
+{
+	rxring_trace_complete(ctx, user_data, res);
+	if (rxring_in_submit(ctx) && rxring_stash(ctx, user_data, res, pflags))
+		return;
+	rxring_post(ctx, user_data, res, pflags);
+}
+
 /*
  * After posting completions, with no lock held: fire TIMEOUTs whose count
  * is reached and wake whoever waits on the CQ.
@@ -123,7 +214,8 @@ void rxring_cq_wake(struct rxring_ctx *ctx)
 /*
  * Copy the SQE at SQ position @head into *sqe, word by word with single
  * reads, so nothing the user changes afterwards is seen. Returns false for
- * an out-of-range slot in the index array, which is counted and skipped.
+ * an out-of-range slot in the index array, which the caller counts and
+ * skips when it consumes it.
  */
 static bool rxring_fetch_sqe(struct rxring_ctx *ctx, u64 head,
 			     struct rxring_sqe *sqe)
@@ -135,10 +227,8 @@ static bool rxring_fetch_sqe(struct rxring_ctx *ctx, u64 head,
 
 	if (ctx->sq_array) {
 		idx = READ_ONCE(ctx->sq_array[idx]);
-		if (idx >= ctx->sq_entries) {
-			WRITE_ONCE(ctx->sq_hdr->dropped, ++ctx->sq_dropped);
+		if (idx >= ctx->sq_entries)
 			return false;
-		}
 		idx = array_index_nospec(idx, ctx->sq_entries);
 	}
 	src = (const u64 *)&ctx->sqes[idx];
@@ -165,6 +255,18 @@ static int rxring_check_sqe(const struct rxring_sqe *sqe,
 	return def->prep(sqe);
 }
 
+/*
+ * Opcodes that never block on another party before they complete or queue
+ * (a read or write that may block posts the batch itself, in rw.c): their
+ * completions may wait in the stash meanwhile.
+ */
+static bool rxring_op_batches(u8 op)
+{
+	return op == RXRING_OP_NOP || op == RXRING_OP_READ ||
+	       op == RXRING_OP_WRITE || op == RXRING_OP_READV ||
+	       op == RXRING_OP_WRITEV;
+}
+
 /* Validate and start one SQE; its CQ slots are already reserved. */
 static void rxring_issue_sqe(struct rxring_ctx *ctx,
 			     const struct rxring_sqe *sqe)
@@ -173,43 +275,88 @@ static void rxring_issue_sqe(struct rxring_ctx *ctx,
 	struct rxring_result res = {};
 	int ret;
 
+	if (!rxring_op_batches(sqe->opcode))
+		rxring_stash_post(ctx, 0);
+
+	trace_rxring_submit(ctx->id, sqe);
 	ret = rxring_check_sqe(sqe, &def);
 	if (!ret)
 		ret = def->issue(ctx, sqe, &res);
+	trace_rxring_issue(ctx->id, sqe->opcode, sqe->user_data, ret);
 	if (ret == RXRING_QUEUED)
 		return;
 	if (ret < 0)
 		res = (struct rxring_result){ .status = ret };
-	rxring_complete(ctx, sqe->user_data, &res, rxring_sqe_pflags(sqe));
+	/* rxring_complete(), knowing that this is the submitting task. */
+	rxring_trace_complete(ctx, sqe->user_data, &res);
+	if (!rxring_stash(ctx, sqe->user_data, &res, rxring_sqe_pflags(sqe)))
+		rxring_post(ctx, sqe->user_data, &res, rxring_sqe_pflags(sqe));
 }
 
+/* What rxring_take() decided for the SQE at the head of the SQ. */
+enum rxring_take {
+	RXRING_TAKE_GO,		/* start it; its CQ slots are reserved */
+	RXRING_TAKE_CANCEL,	/* a link before it failed: -ECANCELED */
+	RXRING_TAKE_DROP,	/* an out-of-range index: consumed, no CQE */
+	RXRING_TAKE_FULL,	/* no CQ room: stop */
+	RXRING_TAKE_BARRIER,	/* CHAIN or DRAIN holds it back: stop */
+};
+
 /*
- * CHAIN and DRAIN: may @sqe start now? Returns the barrier that holds it
- * back, or RXRING_BAR_NONE with *cancel set when an earlier link of its
- * chain failed. Its own CQ slots are already reserved, so a DRAIN may
- * start when they are all that is reserved. The known flag bits count
- * even when the SQE is otherwise invalid: a bad link breaks its chain.
+ * May the SQE at the head of the SQ (@sqe, NULL for an out-of-range index)
+ * be taken now? It needs two free CQ slots beyond those promised to
+ * operations in flight, which it then reserves, so its completion always
+ * has room (an extended pair). CHAIN and DRAIN hold it back until the link
+ * before it, or every operation before it, completed. The known flag bits
+ * count even when the SQE is otherwise invalid: a bad link breaks its
+ * chain.
  */
-static enum rxring_barrier rxring_order(struct rxring_ctx *ctx,
-					const struct rxring_sqe *sqe,
-					bool *cancel)
+static enum rxring_take rxring_take(struct rxring_ctx *ctx,
+				    const struct rxring_sqe *sqe)
 {
-	enum rxring_barrier bar = RXRING_BAR_NONE;
+	enum rxring_take take = RXRING_TAKE_GO;
 
 	spin_lock_irq(&ctx->cq_lock);
-	if (ctx->link_busy) {
-		bar = RXRING_BAR_CHAIN;
+	if (!rxring_cq_has_room(ctx)) {
+		take = RXRING_TAKE_FULL;
+	} else if (!sqe) {
+		take = RXRING_TAKE_DROP;
+	} else if (ctx->link_busy) {
+		WRITE_ONCE(ctx->barrier, RXRING_BAR_CHAIN);
+		take = RXRING_TAKE_BARRIER;
 	} else if (ctx->link_failed) {
 		ctx->link_failed = sqe->flags & RXRING_SQE_CHAIN;
-		*cancel = true;
-	} else if ((sqe->flags & RXRING_SQE_DRAIN) &&
-		   ctx->cq_reserved > RXRING_CQ_SLOTS_PER_OP) {
-		bar = RXRING_BAR_DRAIN;
+		take = RXRING_TAKE_CANCEL;
+	} else if ((sqe->flags & RXRING_SQE_DRAIN) && ctx->cq_reserved) {
+		WRITE_ONCE(ctx->barrier, RXRING_BAR_DRAIN);
+		take = RXRING_TAKE_BARRIER;
 	} else if (sqe->flags & RXRING_SQE_CHAIN) {
 		WRITE_ONCE(ctx->link_busy, true);
 	}
+	if (take == RXRING_TAKE_GO || take == RXRING_TAKE_CANCEL)
+		ctx->cq_reserved += RXRING_CQ_SLOTS_PER_OP;
 	spin_unlock_irq(&ctx->cq_lock);
-	return bar;
+	return take;
+}
+
+/*
+ * Reserve CQ room for up to @want SQEs at once, for SQEs without CHAIN or
+ * DRAIN to take without another decision: none while a CHAIN link is in
+ * flight or has failed (each SQE then goes through rxring_take()), fewer
+ * when the CQ has less room.
+ */
+static u32 rxring_reserve(struct rxring_ctx *ctx, u32 want)
+{
+	u32 n = 0;
+
+	spin_lock_irq(&ctx->cq_lock);
+	if (!ctx->link_busy && !ctx->link_failed) {
+		n = min_t(u64, want,
+			  rxring_cq_free(ctx) / RXRING_CQ_SLOTS_PER_OP);
+		ctx->cq_reserved += n * RXRING_CQ_SLOTS_PER_OP;
+	}
+	spin_unlock_irq(&ctx->cq_lock);
+	return n;
 }
 
 /* Why rxring_submit() stopped early. */
@@ -220,14 +367,14 @@ static enum rxring_barrier rxring_order(struct rxring_ctx *ctx,
  * Take up to @to_submit SQEs. Returns 0 when it took all it was asked for
  * (or all there were), RXRING_STOP_* when it stopped early, and -EINVAL,
  * taking nothing, when the SQ tail is out of range. An SQE held back by a
- * barrier stays in the SQ, unconsumed. Bios of the whole batch are
- * plugged.
+ * barrier stays in the SQ, unconsumed. Bios of a batch of three SQEs or
+ * more are plugged; completions are batched (see rxring_in_submit()).
  */
 static int rxring_submit(struct rxring_ctx *ctx, u32 to_submit, u32 *taken)
 {
 	u64 head = ctx->sq_head;
 	struct blk_plug plug;
-	u32 done = 0;
+	u32 done = 0, budget = 0;
 	int ret = 0;
 	u64 avail;
 
@@ -239,40 +386,68 @@ static int rxring_submit(struct rxring_ctx *ctx, u32 to_submit, u32 *taken)
 	if (to_submit > avail)
 		to_submit = avail;
 
-	blk_start_plug(&plug);
+	WRITE_ONCE(ctx->submitter, current);
+	/*
+	 * As io_uring: a plug pays off from three bios on. It is started by
+	 * the first bio (rxring_submit_plug()), so a batch without any costs
+	 * nothing.
+	 */
+	ctx->plug = to_submit > 2 ? &plug : NULL;
+	ctx->plug_started = false;
 	while (done < to_submit) {
 		struct rxring_sqe sqe;
-		enum rxring_barrier bar;
-		bool cancel = false;
+		bool valid = rxring_fetch_sqe(ctx, head, &sqe);
+		struct rxring_result res = { .status = -ECANCELED };
 
-		if (!rxring_cq_reserve(ctx)) {
-			ret = RXRING_STOP_FULL;
-			break;
+		/* The common case: no ordering flag, room reserved ahead. */
+		if (!valid ||
+		    !(sqe.flags & (RXRING_SQE_CHAIN | RXRING_SQE_DRAIN))) {
+			if (!budget)
+				budget = rxring_reserve(ctx, to_submit - done);
+			if (budget) {
+				if (valid) {
+					budget--;
+					ctx->plug_ios = to_submit - done;
+					rxring_issue_sqe(ctx, &sqe);
+				} else {
+					WRITE_ONCE(ctx->sq_hdr->dropped,
+						   ++ctx->sq_dropped);
+				}
+				head++;
+				done++;
+				continue;
+			}
 		}
-		if (!rxring_fetch_sqe(ctx, head, &sqe)) {
-			rxring_cq_unreserve(ctx);
-		} else {
-			bar = rxring_order(ctx, &sqe, &cancel);
-			if (bar != RXRING_BAR_NONE) {
-				rxring_cq_unreserve(ctx);
-				WRITE_ONCE(ctx->barrier, bar);
-				ret = RXRING_STOP_BARRIER;
-				break;
-			}
-			if (cancel) {
-				struct rxring_result res = {
-					.status = -ECANCELED,
-				};
-
-				rxring_complete(ctx, sqe.user_data, &res, 0);
-			} else {
-				rxring_issue_sqe(ctx, &sqe);
-			}
+		/* Otherwise rxring_take() decides, on the true CQ state. */
+		rxring_stash_post(ctx, budget);
+		budget = 0;
+		switch (rxring_take(ctx, valid ? &sqe : NULL)) {
+		case RXRING_TAKE_GO:
+			ctx->plug_ios = to_submit - done;
+			rxring_issue_sqe(ctx, &sqe);
+			break;
+		case RXRING_TAKE_CANCEL:
+			rxring_complete(ctx, sqe.user_data, &res, 0);
+			break;
+		case RXRING_TAKE_DROP:
+			WRITE_ONCE(ctx->sq_hdr->dropped, ++ctx->sq_dropped);
+			break;
+		case RXRING_TAKE_FULL:
+			ret = RXRING_STOP_FULL;
+			goto stop;
+		case RXRING_TAKE_BARRIER:
+			ret = RXRING_STOP_BARRIER;
+			goto stop;
 		}
 		head++;
 		done++;
 	}
-	blk_finish_plug(&plug);
+stop:
+	if (ctx->plug_started)
+		blk_finish_plug(&plug);
+	ctx->plug = NULL;
+	WRITE_ONCE(ctx->submitter, NULL);
+	rxring_stash_post(ctx, budget);
 	if (done) {
 		ctx->sq_head = head;
 		/* The SQEs are copied before the user may reuse their slots. */
@@ -315,6 +490,30 @@ static bool rxring_cq_or_barrier(struct rxring_ctx *ctx, u32 min_complete)
 	       rxring_barrier_clear(ctx);
 }
 
+/* A task in ENTER waiting on cq_wait for cond(ctx, arg). */
+struct rxring_waiter {
+	struct wait_queue_entry wq;
+	struct rxring_ctx *ctx;
+	bool (*cond)(struct rxring_ctx *ctx, u32 arg);
+	u32 arg;
+};
+
+/*
+ * Wake the waiter only once its condition holds, not on every completion:
+ * a batch completed by interrupts one request at a time wakes it once.
+ * The conditions read only single words, so they may run here, in any
+ * context, under the wait queue's lock.
+ */
+static int rxring_wake(struct wait_queue_entry *wq, unsigned int mode,
+		       int sync, void *key)
+{
+	struct rxring_waiter *w = container_of(wq, struct rxring_waiter, wq);
+
+	if (!w->cond(w->ctx, w->arg))
+		return 0;
+	return autoremove_wake_function(wq, mode, sync, key);
+}
+
 /*
  * Sleep on cq_wait until cond() holds, a signal arrives (-EINTR) or the
  * absolute deadline passes (-ETIME).
@@ -323,11 +522,16 @@ static int rxring_wait(struct rxring_ctx *ctx,
 		       bool (*cond)(struct rxring_ctx *ctx, u32 arg), u32 arg,
 		       ktime_t *deadline)
 {
-	DEFINE_WAIT(wait);
+	struct rxring_waiter w = { .ctx = ctx, .cond = cond, .arg = arg };
 	int ret = 0;
 
+	/* Often it holds already: no need to queue on cq_wait then. */
+	if (cond(ctx, arg))
+		return 0;
+	init_wait(&w.wq);
+	w.wq.func = rxring_wake;
 	for (;;) {
-		prepare_to_wait(&ctx->cq_wait, &wait, TASK_INTERRUPTIBLE);
+		prepare_to_wait(&ctx->cq_wait, &w.wq, TASK_INTERRUPTIBLE);
 		if (cond(ctx, arg))
 			break;
 		if (signal_pending(current)) {
@@ -342,7 +546,7 @@ static int rxring_wait(struct rxring_ctx *ctx,
 			break;
 		}
 	}
-	finish_wait(&ctx->cq_wait, &wait);
+	finish_wait(&ctx->cq_wait, &w.wq);
 	return ret;
 }
 

@@ -53,6 +53,7 @@ for d in module uapi; do
 	done
 done
 sync "$top/Kbuild" "$out/Kbuild"
+[ ! -f "$top/VERSION" ] || sync "$top/VERSION" "$out/VERSION"
 
 # -j: two kernels may be built in a row; stay within the machine.
 jobs=$(nproc 2>/dev/null || echo 2)

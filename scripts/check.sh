@@ -1,25 +1,36 @@
 #!/bin/bash
-# The whole test run behind "make check" (and "make demo"):
+# The whole test run behind "make check" (and "make demo", "make
+# check-debug"):
 #   1. scripts/install-deps.sh
-#   2. build userspace and selftests (each one a TAP result)
+#   2. build userspace and selftests (each one a TAP result); check-debug:
+#      build (or find cached) the debug kernel, scripts/debug-kernel.sh
 #   3. scripts/vm.sh MODE for the newest 6.1 and 6.12 kernels, both always
+#      (check-debug: the debug kernel, with the selftests)
 #   4. all TAP results, numbered, then the line "N passed, N failed"
 # Exits non-zero when anything failed. The TAP is also written to
-# build/check/results.tap (MODE=check) or build/check/demo.tap.
+# build/check/results.tap (MODE=check), build/check/debug.tap (check-debug)
+# or build/check/demo.tap.
 #
-# Usage: scripts/check.sh [check|demo]
-# Environment: KERNELS (default "6.1 6.12"), VM_TIMEOUT (per guest).
+# Usage: scripts/check.sh [check|check-debug|demo]
+# Environment: KERNELS (default "6.1 6.12"; "debug" for check-debug),
+# VM_TIMEOUT (per guest).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 mode=${1:-check}
+kernels=${KERNELS:-6.1 6.12}
 case "$mode" in
 check) tapfile=$top/build/check/results.tap ;;
+check-debug)
+	tapfile=$top/build/check/debug.tap
+	kernels=${KERNELS:-debug}
+	;;
 demo) tapfile=$top/build/check/demo.tap ;;
-*) echo "usage: $0 [check|demo]" >&2; exit 2 ;;
+*) echo "usage: $0 [check|check-debug|demo]" >&2; exit 2 ;;
 esac
-kernels=${KERNELS:-6.1 6.12}
+vmmode=$mode
+[ "$mode" != check-debug ] || vmmode=check
 logdir=$top/build/check
 mkdir -p "$logdir"
 rm -f "$tapfile"
@@ -55,7 +66,26 @@ else
 	add_result "not ok" build-userspace "$logdir/userspace.log"
 	USERSPACE_BIN=$empty
 fi
-if [ "$mode" = check ]; then
+if [ "$mode" = check-debug ]; then
+	progress "building the debug kernel (cached; a cold build takes ~30 min)"
+	t=$(date +%s)
+	if dk=$("$here/debug-kernel.sh" build 2>"$logdir/debug-kernel.log"); then
+		lines+=("ok build-debug-kernel # $(cat "$dk/release"), $(($(date +%s) - t)) s (a cold build took $(cat "$dk/done") s)")
+	else
+		add_result "not ok" build-debug-kernel "$logdir/debug-kernel.log"
+	fi
+fi
+if [ "$vmmode" = check ] && [ "$mode" = check ]; then
+	# fio (Debian's source, fetched once into build/fio-src) and the rxring
+	# external engine, for selftests/fio_engine.c.
+	progress "building fio and its rxring engine"
+	if make -C "$top" --no-print-directory fio-engine >"$logdir/fio-engine.log" 2>&1; then
+		add_result ok build-fio-engine
+	else
+		add_result "not ok" build-fio-engine "$logdir/fio-engine.log"
+	fi
+fi
+if [ "$vmmode" = check ]; then
 	progress "building selftests"
 	if make -C "$top" --no-print-directory selftests >"$logdir/selftests.log" 2>&1; then
 		add_result ok build-selftests
@@ -66,11 +96,11 @@ if [ "$mode" = check ]; then
 fi
 
 for k in $kernels; do
-	progress "$k: building rxring.ko and booting the guest ($mode)"
+	progress "$k: building rxring.ko and booting the guest ($vmmode)"
 	t=$(date +%s)
-	out=$logdir/vm-$k-$mode.tap
+	out=$logdir/vm-$k-$vmmode.tap
 	rc=0
-	"$here/vm.sh" "$k" "$mode" >"$out" 2>"$logdir/vm-$k-$mode.err" || rc=$?
+	"$here/vm.sh" "$k" "$vmmode" >"$out" 2>"$logdir/vm-$k-$vmmode.err" || rc=$?
 	n=0
 	while IFS= read -r l; do
 		case "$l" in
@@ -83,7 +113,7 @@ for k in $kernels; do
 		esac
 	done <"$out"
 	if [ "$n" = 0 ]; then
-		add_result "not ok" "$k: vm.sh $mode (status $rc, no results)" "$logdir/vm-$k-$mode.err"
+		add_result "not ok" "$k: vm.sh $vmmode (status $rc, no results)" "$logdir/vm-$k-$vmmode.err"
 	fi
 	summary=$(grep -E '^# .*: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
 	progress "${summary#\# } ($(($(date +%s) - t)) s)"

@@ -5,7 +5,8 @@ set -eu
 
 PKGS="build-essential kmod cpio busybox-static qemu-system-x86 qemu-utils
 sparse xz-utils e2fsprogs bc bison flex libelf-dev libssl-dev dwarves
-pkg-config mandoc
+pkg-config mandoc dkms
+dpkg-dev python3 gnuplot-nox
 linux-image-amd64 linux-headers-amd64
 linux-image-6.12-amd64 linux-headers-6.12-amd64
 linux-source-6.1"

@@ -116,6 +116,24 @@ if [ ${#pages[@]} -gt 0 ]; then
 	fi
 fi
 
+# ---- every function librxring exports has a man page (or an alias in
+# docs/man/LINKS)
+if [ -d docs/man ] && [ -f userspace/librxring.map ]; then
+	log=$logdir/man-coverage.log
+	: >"$log"
+	for f in $(sed -n 's/^[[:space:]]*\(rxring_[a-z0-9_]*\);.*/\1/p' \
+			userspace/librxring.map); do
+		[ -f "docs/man/$f.3" ] ||
+			grep -q " $f\.3\$" docs/man/LINKS 2>/dev/null ||
+			echo "no man page for $f (docs/man/$f.3 or docs/man/LINKS)" >>"$log"
+	done
+	if [ -s "$log" ]; then
+		report "not ok" man-coverage "$log"
+	else
+		report ok man-coverage
+	fi
+fi
+
 echo "1..$n"
 if [ "$failed" -gt 0 ]; then
 	echo "# lint: $failed of $n checks failed (logs in $logdir)"

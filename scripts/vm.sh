@@ -3,14 +3,29 @@
 # (check) or the demo (demo) in it. Prints TAP on stdout, also saved in
 # build/vm/KVER/results.tap; exits non-zero when any result is "not ok".
 #
-# Usage: scripts/vm.sh [-t SECS] KERNEL [check|demo]
+# Usage: scripts/vm.sh [-t SECS] KERNEL [check|demo|bench]
 #   KERNEL   a version with /boot/vmlinuz-KERNEL, or a prefix such as 6.1 or
-#            6.12 (the newest installed 6.1.x / 6.12.x kernel).
-#   -t SECS  hard timeout of the guest (default $VM_TIMEOUT or 600).
+#            6.12 (the newest installed 6.1.x / 6.12.x kernel), or "debug":
+#            the KASAN/lockdep/kmemleak/UBSAN kernel scripts/debug-kernel.sh
+#            built (its drivers are built in; null_blk's parameters go on
+#            the kernel command line; guest timeouts are longer).
+#   -t SECS  hard timeout of the guest (default $VM_TIMEOUT or 600; 3600
+#            for the debug kernel).
 # Environment:
 #   SELFTESTS_DIR  selftests to run (default build/selftests: TESTS + files)
 #   USERSPACE_BIN  tools to install in the guest's /bin (build/userspace/bin)
+#   RXRING_KO      a prebuilt rxring.ko (or .ko.xz/.ko.zst/.ko.gz, e.g. the
+#                  one DKMS built) to test instead of building one; its
+#                  vermagic must name KERNEL
 #   VERBOSE=1      stream the guest console (to stderr) while it runs
+#   VM_ICOUNT=1    count instructions instead of running on the host's
+#                  clock (QEMU -icount): reproducible benchmarks on a busy host
+#   BENCH_TIO      bench mode: fio's t/io_uring (static) for the guest
+#   BENCH_CONF     bench mode: settings for scripts/vm/bench, shell
+#                  assignments ("RUNS=3 SECS=5 SET=full"); its result lines
+#                  go to build/vm/KVER/bench.txt
+#   RXRING_FUZZ_SEED, RXRING_FUZZ_SQES, RXRING_TEARDOWN_ITERS
+#                  passed on to the selftests in the guest (see their files)
 #
 # Files in build/vm/KVER/: console.log (serial console, ttyS0), results.log
 # (the guest's result channel, ttyS1), results.tap, build-module.log,
@@ -20,22 +35,22 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 
-vm_timeout=${VM_TIMEOUT:-600}
+vm_timeout=${VM_TIMEOUT:-}
 while getopts t: opt; do
 	case "$opt" in
 	t) vm_timeout=$OPTARG ;;
-	*) echo "usage: $0 [-t SECS] KERNEL [check|demo]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-t SECS] KERNEL [check|demo|bench]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: $0 [-t SECS] KERNEL [check|demo]" >&2
+	echo "usage: $0 [-t SECS] KERNEL [check|demo|bench]" >&2
 	exit 2
 fi
 mode=${2:-check}
 case "$mode" in
-check|demo) ;;
-*) echo "vm.sh: unknown mode '$mode' (check or demo)" >&2; exit 2 ;;
+check|demo|bench) ;;
+*) echo "vm.sh: unknown mode '$mode' (check, demo or bench)" >&2; exit 2 ;;
 esac
 
 # resolve_kver ARG: the installed kernel version ARG names.
@@ -55,7 +70,30 @@ resolve_kver() {
 	fi
 	echo "$k"
 }
-kver=$(resolve_kver "$1")
+# The kernel to boot, its build tree (for rxring.ko) and its modules.
+if [ "$1" = debug ]; then
+	if ! dk=$("$here/debug-kernel.sh" path); then
+		echo "vm.sh: the debug kernel is not built (scripts/debug-kernel.sh)" >&2
+		exit 1
+	fi
+	kver=$(cat "$dk/release")
+	kimage=$dk/bzImage
+	kdir=$dk/linux-source-6.1
+	moddir=$dk/mods/lib/modules/$kver
+	lane=debug
+	vm_timeout=${vm_timeout:-3600}
+	# The kernel has UBSAN but is not instrumented with it as a whole
+	# (scripts/debug-kernel.config); rxring.ko is.
+	kbuild_args=(UBSAN_SANITIZE=y)
+else
+	kver=$(resolve_kver "$1")
+	kimage=/boot/vmlinuz-$kver
+	kdir=/lib/modules/$kver/build
+	moddir=/lib/modules/$kver
+	lane=normal
+	vm_timeout=${vm_timeout:-600}
+	kbuild_args=()
+fi
 
 # One guest at a time per checkout: runs share build/kmod and build/vm, and
 # the machine has few cores. A second caller waits here for the first.
@@ -66,7 +104,6 @@ if ! flock -n 9; then
 	flock 9
 fi
 
-moddir=/lib/modules/$kver
 selftests=${SELFTESTS_DIR:-$top/build/selftests}
 ubin=${USERSPACE_BIN:-$top/build/userspace/bin}
 ksft=$top/build/ksft
@@ -95,7 +132,24 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # --------------------------------------------------------- 1. rxring.ko
 t0=$(now)
 module_ok=
-if "$here/build-module.sh" "$kver" >"$out/build-module.log" 2>&1; then
+kofile=$top/build/kmod/$kver/rxring.ko
+if [ -n "${RXRING_KO:-}" ]; then
+	kofile=$out/rxring-prebuilt.ko
+	case "$RXRING_KO" in
+	*.xz) xz -dc "$RXRING_KO" ;;
+	*.zst) zstd -qdc "$RXRING_KO" ;;
+	*.gz) gzip -dc "$RXRING_KO" ;;
+	*) cat "$RXRING_KO" ;;
+	esac >"$kofile" 2>"$out/build-module.log" || true
+	vermagic=$(modinfo -F vermagic "$kofile" 2>>"$out/build-module.log" || true)
+	if [ "${vermagic%% *}" = "$kver" ]; then
+		module_ok=1
+		result ok build-module "prebuilt $RXRING_KO"
+	else
+		result "not ok" build-module "RXRING_KO=$RXRING_KO: vermagic '${vermagic%% *}', not $kver"
+	fi
+elif KDIR=$kdir "$here/build-module.sh" "$kver" "${kbuild_args[@]}" \
+		>"$out/build-module.log" 2>&1; then
 	module_ok=1
 	result ok build-module
 else
@@ -132,6 +186,11 @@ done
 rm -f "$root/usr/bin/timeout"
 cp "$here/vm/timeout" "$root/usr/bin/timeout"
 cp "$here/vm/init" "$root/init"
+if [ "$mode" = bench ]; then
+	cp "$here/vm/bench" "$root/bench"
+	chmod 755 "$root/bench"
+	printf '%s\n' "${BENCH_CONF:-}" >"$root/bench.conf"
+fi
 chmod 755 "$root/init" "$root/usr/bin/timeout"
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
@@ -178,10 +237,14 @@ declare -A modparams=(
 	[null_blk]="queue_mode=2 irqmode=0 gb=4 nr_devices=1"
 )
 want=()
+builtin_params=	# parameters of built-in modules, for the kernel command line
 for m in configfs null_blk nvme; do
 	p=$(modpath "$m")
 	if [ -z "$p" ]; then
 		if grep -qE "/$m\.ko" "$moddir/modules.builtin" 2>/dev/null; then
+			for prm in ${modparams[$m]:-}; do
+				builtin_params="$builtin_params $m.$prm"
+			done
 			continue
 		fi
 		echo "vm.sh: module $m not found in $moddir" >&2
@@ -237,7 +300,7 @@ for p in $(modorder "${soft[@]}" "${extra[@]}" "${hard[@]}"); do
 done
 
 if [ -n "$module_ok" ]; then
-	cp "$top/build/kmod/$kver/rxring.ko" "$root/rxring.ko"
+	cp "$kofile" "$root/rxring.ko"
 fi
 
 cp "$ksft/kselftest/runner.sh" "$ksft/kselftest/prefix.pl" "$root/ksft/kselftest/"
@@ -246,6 +309,11 @@ ntests=0
 if [ -f "$selftests/TESTS" ]; then
 	cp -a "$selftests/." "$root/ksft/rxring/"
 	find "$root/ksft/rxring" \( -name '*.o' -o -name '*.d' -o -name '*.a' \) -delete
+	# KASAN and friends make everything slower: four times the time limit.
+	if [ "$lane" = debug ] && [ -f "$root/ksft/rxring/settings" ]; then
+		sed -i -E 's/^timeout=([0-9]+)/echo "timeout=$((\1 * 4))"/e' \
+			"$root/ksft/rxring/settings"
+	fi
 	while read -r t; do
 		[ -n "$t" ] || continue
 		ntests=$((ntests + 1))
@@ -261,6 +329,11 @@ if [ -d "$ubin" ]; then
 		cp "$f" "$root/bin/"
 		copy_libs "$f"
 	done
+fi
+
+if [ "$mode" = bench ] && [ -n "${BENCH_TIO:-}" ]; then
+	cp "$BENCH_TIO" "$root/bin/t-io_uring"
+	copy_libs "$root/bin/t-io_uring"
 fi
 
 # mkfs.ext4 from e2fsprogs (dynamically linked), for the tests that make an
@@ -283,15 +356,31 @@ truncate -s 256M "$out/disk.img"
 : >"$out/results.log"
 
 append="console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off rxring_mode=$mode"
+vm_cpus=2
+[ "${VM_ICOUNT:-0}" != 1 ] || vm_cpus=1
+append="$append rxring_lane=$lane$builtin_params"
+# Test knobs for the guest's environment (scripts/vm/init exports them).
+for v in RXRING_FUZZ_SEED RXRING_FUZZ_SQES RXRING_TEARDOWN_ITERS; do
+	if [ -n "${!v:-}" ]; then
+		append="$append rxring_env=$v=${!v}"
+	fi
+done
 # shellcheck disable=SC2054 # commas belong to QEMU options
-qemu=(qemu-system-x86_64 -accel tcg -m 2048 -smp 2
+qemu=(qemu-system-x86_64 -accel tcg -m 2048 -smp "${vm_cpus:-2}"
 	-nodefaults -no-user-config -display none -no-reboot
-	-kernel "/boot/vmlinuz-$kver" -initrd "$out/initramfs.cpio.gz"
+	-kernel "$kimage" -initrd "$out/initramfs.cpio.gz"
 	-append "$append"
 	-chardev "file,id=con,path=$out/console.log" -serial chardev:con
 	-chardev "file,id=res,path=$out/results.log" -serial chardev:res
 	-drive "file=$out/disk.img,if=none,id=nvm,format=raw"
 	-device nvme,serial=rxring0,drive=nvm)
+# VM_ICOUNT=1: deterministic instruction counting (one guest instruction is
+# one virtual ns; the clock does not run while the guest idles), for
+# benchmarks on a busy machine: timings then count instructions. One vCPU:
+# with two, this QEMU hangs bringing up the second.
+if [ "${VM_ICOUNT:-0}" = 1 ]; then
+	qemu+=(-icount shift=0,sleep=off)
+fi
 
 t1=$(now)
 tailpid=
@@ -355,6 +444,8 @@ while IFS= read -r line; do
 	case "$section:$line" in
 	*:RXRING-TAP-BEGIN) section=tap; tap_seen=1; continue ;;
 	*:RXRING-DEMO-BEGIN) section=demo; continue ;;
+	*:RXRING-BENCH-BEGIN) section=bench; : >"$out/bench.txt"; continue ;;
+	*:RXRING-BENCH-END) section=; continue ;;
 	*:RXRING-DMESG-BEGIN) selftests_verdict; section=dmesg; dmesg_seen=1; continue ;;
 	*:RXRING-TAP-END) section=; tap_ended=1; selftests_verdict; continue ;;
 	*:RXRING-DEMO-END | *:RXRING-DMESG-END) section=; continue ;;
@@ -375,6 +466,7 @@ while IFS= read -r line; do
 		fi
 		;;
 	demo) demo_out+=("$line") ;;
+	bench) printf '%s\n' "$line" >>"$out/bench.txt" ;;
 	dmesg) printf '%s\n' "$line" >>"$out/dmesg.txt" ;;
 	*)
 		if [[ "$line" =~ ^RXRING-RESULT\ (ok|not\ ok)\ ([^ ]+)(\ \#\ (.*))?$ ]]; then
@@ -405,7 +497,16 @@ else
 	logfile=$out/console.log
 	logshow=$out/console.log
 fi
-mapfile -t offending < <(tr -d '\r' <"$logfile" | grep -E "$bad" | grep -vE "$benign" | head -n 60)
+bad="$bad|suspected memory leak"
+# Between the markers a fault injection test (selftests/faults.c) writes to
+# /dev/kmsg, the stack dumps that failed allocations print are expected;
+# everything else still counts.
+injected='Call Trace:|FAULT_INJECTION|page allocation failure|vmalloc error'
+mapfile -t offending < <(tr -d '\r' <"$logfile" |
+	awk -v inj="$injected" '/rxring-fault-injection: begin/ { w = 1 }
+		/rxring-fault-injection: end/ { w = 0 }
+		!(w && $0 ~ inj)' |
+	grep -E "$bad" | grep -vE "$benign" | head -n 60)
 if [ ${#offending[@]} -eq 0 ]; then
 	result ok dmesg-clean "$logsrc"
 else

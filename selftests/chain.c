@@ -106,7 +106,8 @@ TEST_F(chain, probe_lists_flags)
 	EXPECT_TRUE(rx_probe_supported(&p, RXRING_OP_READV));
 	EXPECT_TRUE(rx_probe_supported(&p, RXRING_OP_WRITEV));
 	EXPECT_TRUE(rx_probe_supported(&p, RXRING_OP_FSYNC));
-	EXPECT_EQ(RXRING_FSYNC_DATASYNC, p.ops[RXRING_OP_FSYNC].syscall_flags);
+	EXPECT_EQ(RXRING_FSYNC_DATASYNC | RXRING_RW_FIXED_FILE,
+		  p.ops[RXRING_OP_FSYNC].syscall_flags);
 }
 
 /* A linked pipe READ holds the next SQE in the SQ until it completes. */

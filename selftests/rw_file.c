@@ -15,10 +15,11 @@
  *    READV waits changes nothing;
  *  - results of 1 byte (the internal "queued" value once) complete;
  *  - CANCEL of a waiting read; a waiting read whose submitter has exited
- *    completes with -ECANCELED;
+ *    completes with -ECANCELED when the exit closes its ring fd;
  *  - errors: -EAGAIN for an O_NONBLOCK pipe, -ESPIPE for an offset on a
  *    pipe, -EBADF for the wrong direction, -EFAULT for unmapped buffers
- *    (also when found by the worker).
+ *    (also when found by the worker), -EINVAL for a file without
+ *    read_iter/write_iter (the ring's own fd).
  */
 #include <signal.h>
 #include <sys/mman.h>
@@ -547,11 +548,14 @@ TEST_F(wait, submitter_exited)
 	ASSERT_EQ(0, st);
 	/* The parent's view of the SQ tail moves on with the child's push. */
 	self->r.sq_tail++;
-	EXPECT_TRUE(quiet(&self->r));
-	ASSERT_EQ(2, write(p[1], "zz", 2));
+	/* Its exit closed its fd of the ring: that cancelled the read. */
 	ASSERT_EQ(1, rw_reap_wait(&self->r, &c));
 	EXPECT_EQ(11ULL, c.user_data);
 	EXPECT_EQ(-ECANCELED, c.status);
+	/* The pipe is untouched. */
+	ASSERT_EQ(2, write(p[1], "zz", 2));
+	EXPECT_EQ(2, rw_one(&self->r, RXRING_OP_READ, p[0], &st, 2,
+			    RXRING_POS_CURRENT));
 	close(p[0]);
 	close(p[1]);
 }
@@ -597,6 +601,11 @@ TEST_F(wait, errors)
 				 RXRING_POS_CURRENT));
 	close(p[0]);
 	close(p[1]);
+	/* Files without read_iter/write_iter: the ring itself, say. */
+	EXPECT_EQ(-EINVAL, rw_one(&self->r, RXRING_OP_READ, self->r.fd, buf, 8,
+				  RXRING_POS_CURRENT));
+	EXPECT_EQ(-EINVAL, rw_one(&self->r, RXRING_OP_WRITE, self->r.fd, buf,
+				  8, RXRING_POS_CURRENT));
 
 	/* An unmapped buffer found by the worker, when the data comes. */
 	ASSERT_EQ(0, pipe(p));

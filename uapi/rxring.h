@@ -134,6 +134,7 @@ struct rxring_ring_header {
 #define RXRING_FEAT_EXTENDED_CQE	0x01ULL
 #define RXRING_FEAT_INDIRECT		0x02ULL
 #define RXRING_FEAT_PROBE		0x04ULL
+#define RXRING_FEAT_FIXED		0x08ULL	/* REGISTER_FILES/_BUFFERS */
 
 /*
  * RXRING_IOC_CREATE record. The caller fills the inputs and zeroes the rest;
@@ -234,6 +235,21 @@ enum rxring_op {
 #define RXRING_POS_CURRENT	((__u64)-1)
 
 #define RXRING_FSYNC_DATASYNC	0x01U
+
+/*
+ * syscall_flags of READ, WRITE, READV, WRITEV and FSYNC (registered
+ * resources, RXRING_FEAT_FIXED):
+ *	FIXED_FILE: fd is an index into the table given to
+ *		RXRING_IOC_REGISTER_FILES, not a file descriptor (-EBADF for
+ *		an index past the table or an empty slot).
+ *	FIXED_BUF (READ and WRITE only): the buffer [addr, addr + len) lies
+ *		inside registered buffer number additional1 (given to
+ *		RXRING_IOC_REGISTER_BUFFERS, its pages pinned once there):
+ *		-EINVAL for an index past the table, -EFAULT for a range
+ *		outside the buffer.
+ */
+#define RXRING_RW_FIXED_FILE	0x0100U
+#define RXRING_RW_FIXED_BUF	0x0200U
 
 /*
  * NOP syscall_flags. Without flags a NOP completes with status 0 and every
@@ -360,6 +376,25 @@ struct rxring_futex {
 	__u64	__resv[2];	/* zero */
 };
 
+/*
+ * RXRING_IOC_REGISTER_FILES, RXRING_IOC_REGISTER_BUFFERS: register a table
+ * of files (addr: nr __s32 file descriptors, -1 for an empty slot) or of
+ * buffers (addr: nr struct iovec) that READ/WRITE name by index with
+ * RXRING_RW_FIXED_FILE / RXRING_RW_FIXED_BUF. One table of each kind per
+ * instance (EBUSY while one exists); addr 0 with nr 0 removes it, which
+ * fails with EBUSY while any operation is in flight.
+ */
+struct rxring_register {
+	__u64	addr;		/* in: the array */
+	__u32	nr;		/* in: its length */
+	__u32	flags;		/* zero */
+	__u64	__resv[2];	/* zero */
+};
+
+#define RXRING_MAX_FIXED_FILES		32768
+#define RXRING_MAX_FIXED_BUFFERS	16384
+#define RXRING_MAX_FIXED_BUF_SIZE	(1U << 30)	/* 1 GiB each */
+
 /* RXRING_IOC_PROBE: which opcodes and flags this module supports. */
 #define RXRING_PROBE_OP_SUPPORTED	0x01U
 
@@ -388,6 +423,10 @@ struct rxring_probe {
 #define RXRING_IOC_ENTER	_IOWR(RXRING_IOC_MAGIC, 2, struct rxring_enter)
 #define RXRING_IOC_PROBE	_IOWR(RXRING_IOC_MAGIC, 3, struct rxring_probe)
 #define RXRING_IOC_FUTEX	_IOW(RXRING_IOC_MAGIC, 4, struct rxring_futex)
+#define RXRING_IOC_REGISTER_FILES \
+	_IOW(RXRING_IOC_MAGIC, 5, struct rxring_register)
+#define RXRING_IOC_REGISTER_BUFFERS \
+	_IOW(RXRING_IOC_MAGIC, 6, struct rxring_register)
 
 /* Layout checks: every size and offset above is part of the ABI. */
 #define RXRING_ABI_ASSERT(cond, msg)	static_assert(cond, msg)
@@ -437,6 +476,7 @@ RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_enter, submitted) == 24,
 RXRING_ABI_ASSERT(sizeof(struct rxring_probe_op) == 8, "probe op size");
 RXRING_ABI_ASSERT(sizeof(struct rxring_probe) == 552, "probe size");
 RXRING_ABI_ASSERT(sizeof(struct rxring_futex) == 56, "futex size");
+RXRING_ABI_ASSERT(sizeof(struct rxring_register) == 32, "register size");
 RXRING_ABI_ASSERT(sizeof(struct rxring_stat) == 104, "stat size");
 RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, ino) == 8, "stat");
 RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_stat, mode) == 16, "stat");

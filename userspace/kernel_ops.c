@@ -27,3 +27,43 @@ int rxring_futex(int fd, unsigned int op, void *addr, uint64_t val,
 	errno = saved;
 	return ret;
 }
+
+/* RXRING_IOC_REGISTER_FILES / _BUFFERS with (addr, nr). */
+static int rxring_register(int fd, unsigned long cmd, const void *addr,
+			   unsigned int nr)
+{
+	struct rxring_register r;
+	int saved = errno, ret;
+
+	memset(&r, 0, sizeof(r));
+	r.addr = (__u64)(uintptr_t)addr;
+	r.nr = nr;
+	ret = ioctl(fd, cmd, &r);
+	if (ret < 0)
+		ret = -errno;
+	errno = saved;
+	return ret;
+}
+
+int rxring_register_files(struct rxring *ring, const int *fds,
+			  unsigned int nr)
+{
+	return rxring_register(ring->fd, RXRING_IOC_REGISTER_FILES, fds, nr);
+}
+
+int rxring_unregister_files(struct rxring *ring)
+{
+	return rxring_register(ring->fd, RXRING_IOC_REGISTER_FILES, NULL, 0);
+}
+
+int rxring_register_buffers(struct rxring *ring, const struct iovec *iovs,
+			    unsigned int nr)
+{
+	return rxring_register(ring->fd, RXRING_IOC_REGISTER_BUFFERS, iovs,
+			       nr);
+}
+
+int rxring_unregister_buffers(struct rxring *ring)
+{
+	return rxring_register(ring->fd, RXRING_IOC_REGISTER_BUFFERS, NULL, 0);
+}

@@ -189,6 +189,62 @@ int rxring_peek_completion(struct rxring *ring, struct rxring_completion *c)
 	return 0;
 }
 
+int rxring_peek_batch(struct rxring *ring, struct rxring_completion *c,
+		      unsigned int max)
+{
+	struct rxring_cq *cq = &ring->cq;
+	__u64 head = rxring_load_relaxed(&cq->hdr->head);
+	__u64 avail = rxring_load_acquire(&cq->hdr->tail) - head;
+	unsigned int n = 0, zombies = 0;
+	__u64 pos = 0;
+
+	if (avail > cq->entries)	/* tail not where a kernel can put it */
+		return -EIO;
+	while (n < max && pos < avail) {
+		const struct rxring_cqe *cqe = &cq->cqes[(head + pos) & cq->mask];
+		struct rxring_completion *out = &c[n];
+
+		if (cqe->flags & RXRING_CQE_EXTENDED) {
+			struct rxring_cqe_ext_hi hi;
+			struct rxring_cqe_ext_lo lo;
+
+			if (avail - pos < 2) {
+				if (!n)
+					return -EIO;
+				break;
+			}
+			memcpy(&hi, cqe, sizeof(hi));
+			memcpy(&lo, &cq->cqes[(head + pos + 1) & cq->mask],
+			       sizeof(lo));
+			out->user_data = hi.user_data;
+			out->status = lo.status;
+			out->flags = (__u64)hi.flags_hi << 32 | hi.flags;
+			out->extra = lo.extra;
+			pos += 2;
+		} else {
+			out->user_data = cqe->user_data;
+			out->status = cqe->status;	/* sign-extends */
+			out->flags = cqe->flags;
+			out->extra = 0;
+			pos += 1;
+		}
+		zombies |= out->flags & RXRING_CQE_ZOMBIE;
+		n++;
+	}
+	if (!n)
+		return 0;
+	/* Our reads of the slots happen before the kernel may reuse them. */
+	rxring_store_release(&cq->hdr->head, head + pos);
+	if (zombies) {
+		unsigned int i;
+
+		for (i = 0; i < n; i++)
+			if (c[i].flags & RXRING_CQE_ZOMBIE)
+				rxring_reap_zombie(&c[i]);
+	}
+	return (int)n;
+}
+
 int rxring_wait_completion(struct rxring *ring, struct rxring_completion *c)
 {
 	struct rxring_enter e;

@@ -93,6 +93,13 @@ int rxring_enter(int fd, struct rxring_enter *arg);
  */
 unsigned int rxring_cq_ready(const struct rxring *ring);
 int rxring_peek_completion(struct rxring *ring, struct rxring_completion *c);
+/*
+ * Up to max completions at once into c[0..n-1], with one update of the CQ
+ * head: n (0 when there is none), or -EIO for a CQ no kernel could have
+ * written.
+ */
+int rxring_peek_batch(struct rxring *ring, struct rxring_completion *c,
+		      unsigned int max);
 int rxring_wait_completion(struct rxring *ring, struct rxring_completion *c);
 int rxring_wait_completion_timeout(struct rxring *ring,
 				   struct rxring_completion *c,
@@ -109,6 +116,24 @@ int rxring_wait_completion_timeout(struct rxring *ring,
  */
 int rxring_futex(int fd, unsigned int op, void *addr, uint64_t val,
 		 uint64_t val2, void *addr2, unsigned int flags);
+
+/*
+ * Registered files and buffers (kernel_ops.c, RXRING_FEAT_FIXED). A READ,
+ * WRITE, READV, WRITEV or FSYNC with RXRING_RW_FIXED_FILE in syscall_flags
+ * takes fd as an index into the file table (fds[i]; -1 leaves slot i
+ * empty): no file lookup and no reference per operation. A READ or WRITE
+ * with RXRING_RW_FIXED_BUF uses registered buffer number additional1 (the
+ * buffer at addr must lie inside it): its pages are pinned once, at
+ * registration, and charged to RLIMIT_MEMLOCK. One table of each kind;
+ * unregistering fails with -EBUSY while operations are in flight. See
+ * rxring_sqe_fixed_file() and rxring_prep_read_fixed().
+ */
+int rxring_register_files(struct rxring *ring, const int *fds,
+			  unsigned int nr);
+int rxring_unregister_files(struct rxring *ring);
+int rxring_register_buffers(struct rxring *ring, const struct iovec *iovs,
+			    unsigned int nr);
+int rxring_unregister_buffers(struct rxring *ring);
 
 /* Prep helpers: all funnel into rxring_prep_rw(). */
 static inline void rxring_prep_rw(struct rxring_sqe *sqe, __u8 op, __u64 fd,
@@ -345,6 +370,33 @@ static inline void rxring_prep_fsync(struct rxring_sqe *sqe, int fd,
 {
 	rxring_prep_rw(sqe, RXRING_OP_FSYNC, (__u64)fd, 0, 0, 0);
 	sqe->syscall_flags = flags;
+}
+
+/* READ / WRITE into / from registered buffer buf_index (see above). */
+static inline void rxring_prep_read_fixed(struct rxring_sqe *sqe, int fd,
+					  void *buf, __u64 len, __u64 offset,
+					  unsigned int buf_index)
+{
+	rxring_prep_read(sqe, fd, buf, len, offset);
+	sqe->syscall_flags = RXRING_RW_FIXED_BUF;
+	sqe->additional1 = buf_index;
+}
+
+static inline void rxring_prep_write_fixed(struct rxring_sqe *sqe, int fd,
+					   const void *buf, __u64 len,
+					   __u64 offset, unsigned int buf_index)
+{
+	rxring_prep_write(sqe, fd, buf, len, offset);
+	sqe->syscall_flags = RXRING_RW_FIXED_BUF;
+	sqe->additional1 = buf_index;
+}
+
+/* Make the fd of a READ/WRITE/READV/WRITEV/FSYNC SQE a registered index. */
+static inline void rxring_sqe_fixed_file(struct rxring_sqe *sqe,
+					 unsigned int index)
+{
+	sqe->fd = index;
+	sqe->syscall_flags |= RXRING_RW_FIXED_FILE;
 }
 
 static inline void rxring_sqe_set_data(struct rxring_sqe *sqe, __u64 data)

@@ -1,0 +1,243 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Summarise the guest's benchmark lines (scripts/vm/bench) of one or more
+kernels: medians and spread per workload, the ratio rxring / io_uring, the
+allocation counts; writes results.csv, results.json and results.md into
+--out, and with --plot a PNG drawn by gnuplot.
+
+Usage: scripts/bench-report.py --out DIR [--plot FILE.png] RAW...
+RAW files are build/bench/raw-KVER.txt, written by scripts/bench.sh.
+"""
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+DEVS = {"nullb0": "null_blk", "nvme0n1": "NVMe", "nop": "NOP"}
+ORDER = [("nullb0", 1), ("nullb0", 32), ("nullb0", 128),
+         ("nvme0n1", 1), ("nvme0n1", 32), ("nvme0n1", 128), ("nop", 128)]
+
+
+def parse_kv(line):
+    out = {}
+    for word in line.split()[1:]:
+        if "=" in word:
+            k, v = word.split("=", 1)
+            out[k] = v
+    return out
+
+
+def load(path):
+    info, runs, allocs = {}, [], []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("RXRING-BENCH-INFO "):
+                info = parse_kv(line)
+            elif line.startswith("RXRING-BENCH "):
+                runs.append(parse_kv(line))
+            elif line.startswith("RXRING-ALLOC "):
+                allocs.append(parse_kv(line))
+    return info, runs, allocs
+
+
+def summary(values):
+    if not values:
+        return None
+    med = statistics.median(values)
+    return {
+        "median": med, "min": min(values), "max": max(values),
+        "runs": len(values),
+        "spread_pct": 100.0 * (max(values) - min(values)) / med if med else 0,
+        "values": values,
+    }
+
+
+def kfmt(v):
+    if v is None:
+        return "-"
+    if v >= 1e6:
+        return "%.2fM" % (v / 1e6)
+    if v >= 1e3:
+        return "%.1fK" % (v / 1e3)
+    return "%.0f" % v
+
+
+def cell(s):
+    if not s:
+        return "fail"
+    return "%s (%s-%s)" % (kfmt(s["median"]), kfmt(s["min"]), kfmt(s["max"]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--plot")
+    ap.add_argument("raw", nargs="+")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+
+    kernels = []
+    rows = []
+    result = {"kernels": {}}
+    for path in a.raw:
+        info, runs, allocs = load(path)
+        kver = info.get("kernel") or os.path.basename(path)[4:-4]
+        kernels.append(kver)
+        for r in runs:
+            rows.append([kver, r["dev"], r["qd"], r.get("batch", "32"),
+                         r["variant"], r["engine"], r["run"], r["iops"],
+                         r.get("calls", "")])
+        k = {"info": info, "workloads": [], "allocs": allocs}
+        for r in runs:
+            r.setdefault("batch", "32")
+        keys = sorted({(r["dev"], int(r["qd"]), int(r["batch"])) for r in runs},
+                      key=lambda x: (ORDER.index(x[:2]) if x[:2] in ORDER
+                                     else len(ORDER), x))
+        for dev, qd, batch in keys:
+            for variant in ("plain", "fixed"):
+                vals = {}
+                for engine in ("io_uring", "rxring"):
+                    v = [float(r["iops"]) for r in runs
+                         if r["dev"] == dev and int(r["qd"]) == qd and
+                         int(r["batch"]) == batch and
+                         r["variant"] == variant and r["engine"] == engine and
+                         r["iops"] not in ("fail", "")]
+                    vals[engine] = summary(v)
+                if not vals["io_uring"] and not vals["rxring"]:
+                    continue
+                w = {"dev": dev, "qd": qd, "batch": batch, "variant": variant,
+                     "io_uring": vals["io_uring"], "rxring": vals["rxring"]}
+                if vals["io_uring"] and vals["rxring"]:
+                    w["ratio"] = (vals["rxring"]["median"] /
+                                  vals["io_uring"]["median"])
+                    # Ratios of the runs paired as they ran (same run #).
+                    w["ratio_min"] = (vals["rxring"]["min"] /
+                                      vals["io_uring"]["max"])
+                    w["ratio_max"] = (vals["rxring"]["max"] /
+                                      vals["io_uring"]["min"])
+                k["workloads"].append(w)
+        result["kernels"][kver] = k
+
+    with open(os.path.join(a.out, "results.csv"), "w", newline="") as f:
+        wr = csv.writer(f)
+        wr.writerow(["kernel", "dev", "qd", "batch", "variant", "engine",
+                     "run", "iops", "ios_per_call"])
+        wr.writerows(rows)
+    with open(os.path.join(a.out, "results.json"), "w") as f:
+        json.dump(result, f, indent=1)
+
+    md = []
+    for kver in kernels:
+        k = result["kernels"][kver]
+        info = k["info"]
+        md.append("### %s" % kver)
+        md.append("")
+        md.append("%s runs of each, %s s (first second dropped), %s vCPUs; "
+                  "IOPS median (min-max)." % (info.get("runs", "?"),
+                                              info.get("secs", "?"),
+                                              info.get("cpus", "?")))
+        md.append("")
+        md.append("| workload | buffers, files | io_uring | rxring | "
+                  "rxring / io_uring |")
+        md.append("|---|---|---|---|---|")
+        for w in k["workloads"]:
+            name = "%s 4k QD%d" % (DEVS[w["dev"]], w["qd"])
+            if w["dev"] == "nop":
+                name = "NOP, QD%d" % w["qd"]
+            if w["qd"] > 1 or w["batch"] != 32:
+                name += ", batch %d" % min(w["batch"], w["qd"])
+            variant = ("registered" if w["variant"] == "fixed" else "plain")
+            if w["dev"] == "nop":
+                variant = "-"
+            ratio = ("%.2f (%.2f-%.2f)" % (w["ratio"], w["ratio_min"],
+                                           w["ratio_max"])
+                     if "ratio" in w else "-")
+            md.append("| %s | %s | %s | %s | %s |" % (
+                name, variant, cell(w["io_uring"]), cell(w["rxring"]),
+                ratio))
+        lat = [w for w in k["workloads"] if w["qd"] == 1 and "ratio" in w]
+        if lat:
+            md.append("")
+            md.append("QD1 mean latency (1 / IOPS): " + "; ".join(
+                "%s %s: io_uring %.1f us, rxring %.1f us" % (
+                    DEVS[w["dev"]], w["variant"],
+                    1e6 / w["io_uring"]["median"],
+                    1e6 / w["rxring"]["median"]) for w in lat))
+        if k["allocs"]:
+            md.append("")
+            md.append("| allocations (null_blk QD128, 2 s window) | IOPS | "
+                      "allocations | per I/O | top call sites |")
+            md.append("|---|---|---|---|---|")
+            for al in k["allocs"]:
+                md.append("| %s %s | %s | %s | %s | %s |" % (
+                    al["engine"], al["variant"], kfmt(float(al["iops"])),
+                    al["allocs"], al["per_io"],
+                    al.get("top", "").replace(",", ", ")))
+        md.append("")
+    text = "\n".join(md)
+    with open(os.path.join(a.out, "results.md"), "w") as f:
+        f.write(text + "\n")
+    print(text)
+
+    if a.plot:
+        plot(a, result, kernels)
+
+
+def plot(a, result, kernels):
+    if not shutil.which("gnuplot"):
+        print("bench-report: gnuplot missing, no plot", file=sys.stderr)
+        return
+    labels = []
+    for dev, qd in ORDER:
+        for variant in ("plain", "fixed"):
+            if dev == "nop" and variant == "fixed":
+                continue
+            labels.append((dev, qd, variant))
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "ratios.dat")
+        with open(data, "w") as f:
+            f.write("label " + " ".join('"%s"' % k for k in kernels) + "\n")
+            for dev, qd, variant in labels:
+                name = "%s QD%d%s" % (DEVS[dev], qd,
+                                     "" if dev == "nop" else
+                                     (" reg" if variant == "fixed" else ""))
+                vals = []
+                for kver in kernels:
+                    r = "NaN"
+                    for w in result["kernels"][kver]["workloads"]:
+                        if (w["dev"], w["qd"], w["batch"], w["variant"]) == \
+                                (dev, qd, 32, variant) and "ratio" in w:
+                            r = "%.4f" % w["ratio"]
+                    vals.append(r)
+                f.write('"%s" %s\n' % (name, " ".join(vals)))
+        script = os.path.join(tmp, "plot.gp")
+        with open(script, "w") as f:
+            f.write("""
+set terminal pngcairo size 1100,520 font ",10" noenhanced
+set output "%s"
+set title "rxring / io_uring (same kernel, same boot; median IOPS ratio; >1: rxring faster)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set yrange [0:*]
+set grid ytics
+set xtics rotate by -35
+set key top left
+set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 dt 2 lc rgb "black"
+plot for [i=2:%d] "%s" using i:xtic(1) title columnheader(i)
+""" % (a.plot, len(kernels) + 1, data))
+        try:
+            subprocess.run(["gnuplot", script], check=True)
+        except (OSError, subprocess.CalledProcessError) as e:
+            print("bench-report: gnuplot: %s" % e, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
