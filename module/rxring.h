@@ -100,9 +100,8 @@ enum rxring_pend_state {
 #define RXRING_PF_POLLGATE	0x0002U	/* file without FMODE_NOWAIT */
 #define RXRING_PF_WOKEN		0x0004U	/* woken while ARMING */
 #define RXRING_PF_CANCEL	0x0008U	/* cancelled while ARMING */
-#define RXRING_PF_FIXED_FILE	0x0010U	/* io.file is borrowed from the
-						 * registered table: no fput
-						 */
+/* io.file is borrowed from the registered table: no fput */
+#define RXRING_PF_FIXED_FILE	0x0010U
 #define RXRING_PF_LINK		0x8000U	/* submitted with RXRING_SQE_CHAIN */
 
 #define RXRING_FUTEX_BITS	6
