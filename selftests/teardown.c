@@ -104,12 +104,52 @@ static long long proc_value(const char *file, const char *key)
 	return v;
 }
 
+/*
+ * Pages pinned (FOLL_PIN) and not yet released, system-wide. The two
+ * counters are per-CPU node statistics that /proc/vmstat shows only as far
+ * as they were folded (every second, or at idle): reading
+ * /proc/sys/vm/stat_refresh (root) folds them first, so the difference is
+ * exact, not off by what some CPU still holds.
+ */
 static long long pins_out(void)
 {
-	long long a = proc_value("/proc/vmstat", "nr_foll_pin_acquired");
-	long long r = proc_value("/proc/vmstat", "nr_foll_pin_released");
+	char buf[8];
+	long long a, r;
+	int fd = open("/proc/sys/vm/stat_refresh", O_RDONLY);
 
+	if (fd >= 0) {
+		if (read(fd, buf, sizeof(buf)) < 0)
+			buf[0] = 0;
+		close(fd);
+	}
+	a = proc_value("/proc/vmstat", "nr_foll_pin_acquired");
+	r = proc_value("/proc/vmstat", "nr_foll_pin_released");
 	return a < 0 || r < 0 ? 0 : a - r;
+}
+
+/*
+ * The starting point of a case: the outstanding pins once they stop
+ * moving (what the previous case or program had in flight may still be
+ * on its way out), sampled every 20 ms until 10 samples in a row agree,
+ * for at most 5 s; *settled says whether they did.
+ */
+static long long pins_settled(bool *settled)
+{
+	long long end = rx_now_ns() + 5 * RX_NSEC, v = pins_out(), w;
+	int same = 0;
+
+	*settled = false;
+	while (rx_now_ns() < end) {
+		rx_sleep_ms(20);
+		w = pins_out();
+		same = w == v ? same + 1 : 0;
+		v = w;
+		if (same >= 10) {
+			*settled = true;
+			break;
+		}
+	}
+	return v;
 }
 
 /* What an iteration needs. */
@@ -260,7 +300,7 @@ static bool wait_child(pid_t pid, int *status)
 
 FIXTURE(td) {
 	int refs;
-	long long vmlck, pins;
+	long long vmlck, pins, pinned0;
 	unsigned int iters;
 	long long deadline;
 };
@@ -268,6 +308,7 @@ FIXTURE(td) {
 FIXTURE_SETUP(td)
 {
 	struct rxring_probe p;
+	bool settled;
 	char name[32];
 	int fd;
 
@@ -299,7 +340,11 @@ FIXTURE_SETUP(td)
 	self->deadline = rx_now_ns() + cap_ns();
 	self->refs = module_refs();
 	self->vmlck = proc_value("/proc/self/status", "VmLck");
-	self->pins = pins_out();
+	self->pins = pins_settled(&settled);
+	self->pinned0 = proc_value("/proc/vmstat", "nr_foll_pin_acquired");
+	if (!settled)
+		ksft_print_msg("teardown: outstanding pins did not settle in 5 s; starting from %lld\n",
+			       self->pins);
 	ASSERT_LE(0, self->refs);
 }
 
@@ -317,23 +362,26 @@ static void check_back(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(td) *self, const char *what,
 		       unsigned int done)
 {
-	long long vmlck = -1, pins = 0;
-	int refs = -1, i;
+	long long vmlck = -1, pins = 0, end = rx_now_ns() + 10 * RX_NSEC;
+	int refs = -1;
 
-	for (i = 0; i < 1000; i++) {
+	/* Give what is still on its way out up to 10 s. */
+	for (;;) {
 		reap_all();
 		refs = module_refs();
 		vmlck = proc_value("/proc/self/status", "VmLck");
 		pins = pins_out();
-		if (refs == self->refs && vmlck == self->vmlck &&
-		    pins == self->pins)
+		if ((refs == self->refs && vmlck == self->vmlck &&
+		     pins == self->pins) || rx_now_ns() > end)
 			break;
 		rx_sleep_ms(10);
 	}
-	ksft_print_msg("teardown %s: %u iterations%s; module refs %d -> %d, VmLck %lld -> %lld kB, pins outstanding %lld -> %lld\n",
+	ksft_print_msg("teardown %s: %u iterations%s; module refs %d -> %d, VmLck %lld -> %lld kB, pins outstanding %lld -> %lld (%lld pinned meanwhile)\n",
 		       what, done, rx_now_ns() > self->deadline ?
 		       " (time cap)" : "", self->refs, refs, self->vmlck,
-		       vmlck, self->pins, pins);
+		       vmlck, self->pins, pins,
+		       proc_value("/proc/vmstat", "nr_foll_pin_acquired") -
+		       self->pinned0);
 	EXPECT_EQ(self->refs, refs);
 	EXPECT_EQ(self->vmlck, vmlck);
 	EXPECT_EQ(self->pins, pins);
