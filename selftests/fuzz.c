@@ -1972,6 +1972,8 @@ static void print_totals(const struct totals *t, __u64 seed, double secs)
 		n += snprintf(line + n, sizeof(line) - n, " %s %llu/%llu",
 			      names[i], t->by_op[i], t->errors[i]);
 	ksft_print_msg("fuzz: completions/errors by opcode:%s\n", line);
+	/* Added up over the kernels by scripts/check.sh. */
+	ksft_print_msg("tally: fuzz_sqes %llu\n", t->sqes);
 	fflush(stdout);
 }
 

@@ -382,6 +382,8 @@ static void check_back(struct __test_metadata *_metadata,
 		       vmlck, self->pins, pins,
 		       proc_value("/proc/vmstat", "nr_foll_pin_acquired") -
 		       self->pinned0);
+	/* Added up over the kernels by scripts/check.sh. */
+	ksft_print_msg("tally: teardown_iters %u\n", done);
 	EXPECT_EQ(self->refs, refs);
 	EXPECT_EQ(self->vmlck, vmlck);
 	EXPECT_EQ(self->pins, pins);
