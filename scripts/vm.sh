@@ -486,8 +486,9 @@ selftests_verdict
 
 # dmesg-clean: the kernel log the guest printed, or when it never got that
 # far, whatever reached the console.
-bad='WARNING:|BUG:|Oops|KASAN|UBSAN|general protection fault|possible circular locking|possible recursive locking|lockdep|inconsistent lock state|unreferenced object|kernel BUG|Call Trace:|RIP:|Kernel panic|hung_task|blocked for more than|soft lockup|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO'
-benign='module verification failed|loading out-of-tree module taints kernel'
+bad='WARNING:|BUG:|Oops|KASAN|UBSAN|general protection fault|possible circular locking|possible recursive locking|lockdep|inconsistent lock state|unreferenced object|kernel BUG|Call Trace:|RIP:|Kernel panic|hung_task|blocked for more than|soft lockup|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO|memory leak detector disabled'
+# The debug kernel's boot banner says "RCU lockdep checking is enabled."
+benign='module verification failed|loading out-of-tree module taints kernel|RCU lockdep checking is enabled'
 if [ -n "$dmesg_seen" ]; then
 	logsrc=dmesg
 	logfile=$out/dmesg.txt
