@@ -2303,6 +2303,7 @@ TEST_F_TIMEOUT(fuzz, hostile_indices, 600)
 	unsigned long long enters = 0, errors = 0, writes = 0, recovered = 0;
 	unsigned long long consumed = 0;
 	struct rx rr = { .fd = -1 }, *r = &rr;
+	long long t0 = rx_now_ns();
 	unsigned int round;
 
 	rnd_seed(self->seed ^ 0x4057111e);
@@ -2410,8 +2411,9 @@ TEST_F_TIMEOUT(fuzz, hostile_indices, 600)
 		recovered++;
 		rx_teardown(r);
 	}
-	ksft_print_msg("hostile: %llu rounds recovered, %llu ENTERs (%llu failed), %llu SQEs consumed, %llu scribbles\n",
-		       recovered, enters, errors, consumed, writes);
+	ksft_print_msg("hostile: %llu rounds recovered, %llu ENTERs (%llu failed), %llu SQEs consumed, %llu scribbles, %.1f s\n",
+		       recovered, enters, errors, consumed, writes,
+		       (rx_now_ns() - t0) / 1e9);
 }
 
 /*

@@ -5,7 +5,10 @@
  * own SQ header page), WAITPIDs of a live child, TIMEOUTs (long and
  * short), a pipe read waiting for data, block reads on a slow null_blk
  * (when PROBE says READ is there and configfs null_blk exists), NOPs and
- * a racing CANCEL. Every scenario repeats many times:
+ * a racing CANCEL; with RXRING_FEAT_FIXED, a registered buffer (its pages
+ * pinned FOLL_LONGTERM, on 6.1 too, where block I/O takes page references
+ * rather than pins) and a block read into it. Every scenario repeats many
+ * times:
  *  - close: close() and munmap() in either order, or the fd closed from
  *    another thread while an ENTER waits;
  *  - exit: a process exits with all of that in flight (sometimes while
@@ -35,6 +38,7 @@
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include "harness.h"
@@ -157,6 +161,7 @@ struct res {
 	struct rw_nullb nb;
 	bool blk;		/* block reads possible */
 	bool waitpid_ok;	/* PROBE has WAITPID */
+	bool fixed;		/* PROBE has RXRING_FEAT_FIXED */
 	int blkfd;
 	char *blkbuf;		/* NR_BLK * 4096, aligned */
 };
@@ -164,11 +169,14 @@ struct res {
 static struct res res;
 static int word;	/* a private futex word, value 0 */
 static char pipe_buf[8];	/* where the pipe read goes */
+/* The registered buffer (4 pages, pinned by REGISTER_BUFFERS). */
+static char reg_buf[4 * 4096] __attribute__((aligned(4096)));
 
 /* The operations an armed ring holds; user_data = index. */
 enum {
 	UD_FUTEX_PRIV = 1, UD_FUTEX_HDR, UD_FUTEX_SHORT, UD_TIMEOUT_LONG,
-	UD_TIMEOUT_SHORT, UD_WAITPID, UD_PIPE, UD_NOP, UD_CANCEL, UD_BLK,
+	UD_TIMEOUT_SHORT, UD_WAITPID, UD_PIPE, UD_NOP, UD_CANCEL, UD_FIXED,
+	UD_BLK,
 	UD_LAST = UD_BLK + NR_BLK,
 };
 
@@ -238,6 +246,21 @@ static int arm(struct rx *r, struct armed *a)
 	     (__u64)(uintptr_t)pipe_buf, 1, RXRING_POS_CURRENT, 0);
 	push(r, a, UD_NOP, RXRING_OP_NOP, 0, 0, 0, 0, 0, 0);
 	push(r, a, UD_CANCEL, RXRING_OP_CANCEL, 0, 0, UD_FUTEX_SHORT, 0, 0, 0);
+	if (res.fixed) {
+		struct iovec iov = { reg_buf, sizeof(reg_buf) };
+		struct rxring_register reg;
+
+		memset(&reg, 0, sizeof(reg));
+		reg.addr = (__u64)(uintptr_t)&iov;
+		reg.nr = 1;
+		if (ioctl(r->fd, RXRING_IOC_REGISTER_BUFFERS, &reg))
+			return -errno;
+		if (res.blk)
+			push(r, a, UD_FIXED, RXRING_OP_READ,
+			     RXRING_RW_FIXED_BUF, (__u64)res.blkfd,
+			     (__u64)(uintptr_t)(reg_buf + 4096 * rnd(4)),
+			     4096, 4096 * (__u64)rnd(1024), 0);
+	}
 	for (i = 0; res.blk && i < NR_BLK; i++)
 		push(r, a, UD_BLK + i, RXRING_OP_READ, 0, (__u64)res.blkfd,
 		     (__u64)(uintptr_t)(res.blkbuf + 4096 * i), 4096,
@@ -300,7 +323,7 @@ static bool wait_child(pid_t pid, int *status)
 
 FIXTURE(td) {
 	int refs;
-	long long vmlck, pins, pinned0;
+	long long vmlck, pins, pinned0, t0;
 	unsigned int iters;
 	long long deadline;
 };
@@ -327,6 +350,7 @@ FIXTURE_SETUP(td)
 	memset(&res, 0, sizeof(res));
 	res.blkfd = -1;
 	res.waitpid_ok = rx_probe_supported(&p, RXRING_OP_WAITPID);
+	res.fixed = p.features & RXRING_FEAT_FIXED;
 	if (rx_probe_supported(&p, RXRING_OP_READ)) {
 		snprintf(name, sizeof(name), "rxtd%d", getpid());
 		if (!rw_nullb_create(&res.nb, name, 16, 512, 2, BLK_DELAY_NS,
@@ -336,6 +360,7 @@ FIXTURE_SETUP(td)
 			res.blk = res.blkfd >= 0 && res.blkbuf;
 		}
 	}
+	self->t0 = rx_now_ns();
 	self->iters = base_iters();
 	self->deadline = rx_now_ns() + cap_ns();
 	self->refs = module_refs();
@@ -376,10 +401,10 @@ static void check_back(struct __test_metadata *_metadata,
 			break;
 		rx_sleep_ms(10);
 	}
-	ksft_print_msg("teardown %s: %u iterations%s; module refs %d -> %d, VmLck %lld -> %lld kB, pins outstanding %lld -> %lld (%lld pinned meanwhile)\n",
+	ksft_print_msg("teardown %s: %u iterations%s in %.1f s; module refs %d -> %d, VmLck %lld -> %lld kB, pins outstanding %lld -> %lld (%lld pinned meanwhile)\n",
 		       what, done, rx_now_ns() > self->deadline ?
-		       " (time cap)" : "", self->refs, refs, self->vmlck,
-		       vmlck, self->pins, pins,
+		       " (time cap)" : "", (rx_now_ns() - self->t0) / 1e9,
+		       self->refs, refs, self->vmlck, vmlck, self->pins, pins,
 		       proc_value("/proc/vmstat", "nr_foll_pin_acquired") -
 		       self->pinned0);
 	/* Added up over the kernels by scripts/check.sh. */
