@@ -186,8 +186,7 @@ static void rxring_iob_alloc(struct rxring_ctx *ctx)
 {
 	lockdep_assert_held(&ctx->submit_lock);
 	ctx->nr_iob = min_t(u32, ctx->nr_pend, RXRING_IOB_MAX);
-	ctx->iob = kvcalloc(ctx->nr_iob, sizeof(*ctx->iob),
-			    GFP_KERNEL_ACCOUNT);
+	ctx->iob = kvcalloc(ctx->nr_iob, sizeof(*ctx->iob), RXRING_GFP);
 	if (!ctx->iob)
 		ctx->nr_iob = 0;	/* the bio_set it is, then */
 }

@@ -122,7 +122,7 @@ static int rxring_buf_pin(const struct iovec *iov,
 	unsigned int i;
 	int ret;
 
-	b = kvzalloc(struct_size(b, bvecs, nr), GFP_KERNEL_ACCOUNT);
+	b = kvzalloc(struct_size(b, bvecs, nr), RXRING_GFP);
 	pages = kvcalloc(nr, sizeof(*pages), GFP_KERNEL);
 	ret = -ENOMEM;
 	if (!b || !pages)
@@ -196,7 +196,7 @@ static int rxring_bufs_register(struct rxring_ctx *ctx, u64 addr, u32 nr)
 	ret = account_locked_vm(current->mm, pages, true);
 	if (ret)
 		goto out;
-	bufs = kvcalloc(nr, sizeof(*bufs), GFP_KERNEL_ACCOUNT);
+	bufs = kvcalloc(nr, sizeof(*bufs), RXRING_GFP);
 	if (!bufs) {
 		ret = -ENOMEM;
 		goto out_unaccount;
@@ -233,7 +233,7 @@ static int rxring_files_register(struct rxring_ctx *ctx, u64 addr, u32 nr)
 
 	if (nr > RXRING_MAX_FIXED_FILES)
 		return -EINVAL;
-	files = kvcalloc(nr, sizeof(*files), GFP_KERNEL_ACCOUNT);
+	files = kvcalloc(nr, sizeof(*files), RXRING_GFP);
 	if (!files)
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {

@@ -54,7 +54,7 @@ static int rxring_open(struct inode *inode, struct file *file)
 	ret = rxring_may_open();
 	if (ret)
 		return ret;
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	ctx = kzalloc(sizeof(*ctx), RXRING_GFP);
 	if (!ctx)
 		return -ENOMEM;
 	mutex_init(&ctx->submit_lock);

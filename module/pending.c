@@ -30,7 +30,7 @@ int rxring_pend_init(struct rxring_ctx *ctx)
 {
 	u32 i, n = ctx->cq_entries / 2;
 
-	ctx->pend = kvcalloc(n, sizeof(*ctx->pend), GFP_KERNEL_ACCOUNT);
+	ctx->pend = kvcalloc(n, sizeof(*ctx->pend), RXRING_GFP);
 	if (!ctx->pend)
 		return -ENOMEM;
 	ctx->nr_pend = n;

@@ -206,7 +206,7 @@ static int rxring_defer_alloc(struct rxring_ctx *ctx)
 	lockdep_assert_held(&ctx->submit_lock);
 	if (ctx->defer)
 		return 0;
-	defer = kvcalloc(ctx->nr_pend, sizeof(*defer), GFP_KERNEL_ACCOUNT);
+	defer = kvcalloc(ctx->nr_pend, sizeof(*defer), RXRING_GFP);
 	if (!defer)
 		return -ENOMEM;
 	spin_lock_irq(&ctx->pend_lock);

@@ -72,13 +72,13 @@ int rxring_rings_create(struct rxring_ctx *ctx, struct rxring_create *p)
 	if (ret)
 		return ret;
 
-	pages = kvcalloc(nr, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	pages = kvcalloc(nr, sizeof(*pages), RXRING_GFP);
 	if (!pages) {
 		ret = -ENOMEM;
 		goto err_unaccount;
 	}
 	for (allocated = 0; allocated < nr; allocated++) {
-		pages[allocated] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		pages[allocated] = alloc_page(RXRING_GFP | __GFP_ZERO);
 		if (!pages[allocated]) {
 			ret = -ENOMEM;
 			goto err_put_pages;

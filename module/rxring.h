@@ -4,6 +4,7 @@
 
 #include <linux/bits.h>
 #include <linux/fcntl.h>
+#include <linux/gfp.h>
 #include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/mman.h>
@@ -15,6 +16,14 @@
 
 #include "../uapi/rxring.h"
 #include "compat.h"
+
+/*
+ * Memory an instance keeps, in amounts the user chooses (the instance,
+ * its rings, records and tables): charged to the caller's memory cgroup,
+ * and when the cgroup (or the machine) is short of memory the request
+ * fails with ENOMEM, quietly, instead of invoking the OOM killer.
+ */
+#define RXRING_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 /*
  * One instance per open of /dev/rxring.

@@ -224,7 +224,7 @@ static int rxring_waitpid_setup(struct rxring_ctx *ctx)
 
 	if (ctx->chld_wait.func)
 		return 0;
-	r = kvzalloc(struct_size(r, pids, max), GFP_KERNEL_ACCOUNT);
+	r = kvzalloc(struct_size(r, pids, max), RXRING_GFP);
 	if (!r)
 		return -ENOMEM;
 	r->max = max;

@@ -6,7 +6,9 @@
 #      build (or find cached) the debug kernel, scripts/debug-kernel.sh
 #   3. scripts/vm.sh MODE for the newest 6.1 and 6.12 kernels, both always
 #      (check-debug: the debug kernel, with the selftests)
-#   4. all TAP results, numbered, then the line "N passed, N failed"
+#   4. all TAP results, numbered; per kernel and in all, the counts the
+#      reliability tests report ("tally: NAME N" lines: SQEs fuzzed,
+#      teardown iterations, faults injected); then "N passed, N failed"
 # Exits non-zero when anything failed. The TAP is also written to
 # build/check/results.tap (MODE=check), build/check/debug.tap (check-debug)
 # or build/check/demo.tap.
@@ -119,6 +121,15 @@ if [ "$mode" = check ]; then
 		add_result "not ok" "package-check (no dkms-build result)" "$logdir/package.err"
 fi
 
+# tally FILE: the sums of the "tally: NAME N" lines in FILE, as
+# "fuzz_sqes=N teardown_iters=N faults_injected=N".
+tally() {
+	awk '{ for (i = 1; i < NF - 1; i++) if ($i == "tally:") s[$(i + 1)] += $(i + 2) }
+		END { printf "fuzz_sqes=%d teardown_iters=%d faults_injected=%d\n",
+			s["fuzz_sqes"], s["teardown_iters"], s["faults_injected"] }' "$1"
+}
+totals=()	# one "KVER fuzz_sqes=N ..." per kernel
+
 for k in $kernels; do
 	progress "$k: building rxring.ko and booting the guest ($vmmode)"
 	t=$(date +%s)
@@ -148,7 +159,11 @@ for k in $kernels; do
 		add_result "not ok" "$k: vm.sh $vmmode (status $rc, no results)" "$logdir/vm-$k-$vmmode.err"
 	fi
 	summary=$(grep -E '^# .*: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
-	progress "${summary#\# } ($(($(date +%s) - t)) s)"
+	t=$(($(date +%s) - t))
+	kname=$(sed -nE 's/^# rxring [a-z]+ on ([^:]+):.*/\1/p' "$out" | head -n 1)
+	totals+=("${kname:-$k} $(tally "$out") vm_secs=$t")
+	lines+=("# tally ${totals[-1]}")
+	progress "${summary#\# } ($t s); ${totals[-1]#* }"
 done
 
 n=0
@@ -172,6 +187,14 @@ skip=0
 		esac
 	done
 	echo "1..$n"
+	if [ ${#totals[@]} -gt 0 ]; then
+		printf '%s\n' "${totals[@]}" | awk '{
+			for (i = 2; i <= NF; i++) { split($i, kv, "="); s[kv[1]] += kv[2] }
+		} END {
+			printf "# %s in all: %d SQEs fuzzed, %d teardown iterations, %d faults injected\n",
+				mode, s["fuzz_sqes"], s["teardown_iters"], s["faults_injected"]
+		}' mode="$mode"
+	fi
 	echo "# $mode took $(($(date +%s) - start)) s; $skip of the passes were skips"
 	echo "$pass passed, $fail failed"
 } >"$tapfile"

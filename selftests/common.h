@@ -62,6 +62,24 @@ static inline void rx_sleep_ms(long ms)
 		;
 }
 
+/*
+ * The debug kernel's lane (scripts/vm.sh sets RXRING_LANE=debug): KASAN,
+ * lockdep and kmemleak under emulation make every operation several times
+ * slower, so loops that only repeat the same checks run fewer rounds there.
+ */
+static inline bool rx_debug_lane(void)
+{
+	const char *v = getenv("RXRING_LANE");
+
+	return v && !strcmp(v, "debug");
+}
+
+/* n, or debug_n in the debug kernel's lane. */
+static inline unsigned int rx_lane_n(unsigned int n, unsigned int debug_n)
+{
+	return rx_debug_lane() ? debug_n : n;
+}
+
 /* Root (or CAP_IPC_LOCK) lifts the memlock limit; ignore failure. */
 static inline void rx_raise_memlock(void)
 {

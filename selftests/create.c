@@ -17,10 +17,17 @@
  *    give ENOTTY; NULL / unmapped / half-mapped record pointers give EFAULT;
  *  - RLIMIT_MEMLOCK: without CAP_IPC_LOCK a ring over the limit gives
  *    ENOMEM, and the charge is given back on close;
+ *  - memory cgroup: in a cgroup with little room, CREATE of a large ring
+ *    gives ENOMEM (no OOM kill), a small one still fits, and the memory
+ *    comes back on close (root; SKIP without cgroup v2's memory
+ *    controller);
  *  - many instances at once are independent.
  */
 #include <stddef.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/capability.h>
 #include <termios.h>
 
@@ -441,6 +448,144 @@ TEST_F(create, memlock_enomem)
 		ASSERT_EQ(0, rx_create(fd, &c)) TH_LOG("round %d", i);
 		close(fd);
 	}
+}
+
+/* ---- memory cgroup ------------------------------------------------------ */
+
+#define CG_ROOT		"/sys/fs/cgroup"
+
+static int cg_write(const char *dir, const char *file, const char *val)
+{
+	char path[192];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -errno;
+}
+
+/* The value of "key N" in a flat-keyed file, or of a one-number file. */
+static long long cg_read(const char *dir, const char *file, const char *key)
+{
+	char path[192], line[256];
+	long long v = -1;
+	size_t n = key ? strlen(key) : 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!key) {
+			v = strtoll(line, NULL, 10);
+			break;
+		}
+		if (!strncmp(line, key, n) && line[n] == ' ') {
+			v = strtoll(line + n + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+/*
+ * In the cgroup @dir, limited to what it uses plus 6 MiB: a ring of 32768
+ * SQEs (about 4 MiB with its CQ and records) fits once, a second one does
+ * not (ENOMEM, not an OOM kill), a small one still does, and after closing
+ * them the large one fits again. Exit status: 0, or the failed step.
+ */
+static int memcg_child(const char *dir)
+{
+	struct rxring_create c;
+	char val[32];
+	long long cur;
+	int fd1, fd2, fd3, ret;
+
+	if (cg_write(dir, "cgroup.procs", "0"))
+		return 10;
+	cur = cg_read(dir, "memory.current", NULL);
+	if (cur < 0)
+		return 11;
+	snprintf(val, sizeof(val), "%lld", cur + (6LL << 20));
+	if (cg_write(dir, "memory.max", val))
+		return 12;
+	fd1 = rx_open();
+	fd2 = rx_open();
+	if (fd1 < 0 || fd2 < 0)
+		return 13;
+	rx_create_init(&c, RXRING_MAX_SQ_ENTRIES, 0, 0);
+	ret = rx_create(fd1, &c);
+	if (ret)
+		return 14;
+	rx_create_init(&c, RXRING_MAX_SQ_ENTRIES, 0, 0);
+	ret = rx_create(fd2, &c);
+	if (ret != -ENOMEM)
+		return 15;
+	/* The failed CREATE left the instance as it was. */
+	rx_create_init(&c, 8, 0, 0);
+	if (rx_create(fd2, &c))
+		return 16;
+	close(fd1);
+	close(fd2);
+	fd3 = rx_open();
+	rx_create_init(&c, RXRING_MAX_SQ_ENTRIES, 0, 0);
+	if (fd3 < 0 || rx_create(fd3, &c))
+		return 17;
+	close(fd3);
+	return 0;
+}
+
+TEST(memcg_enomem)
+{
+	bool mounted = false;
+	long long ooms, kills;
+	char dir[96], ctl[256] = "";
+	int fd, st = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (access(CG_ROOT "/cgroup.controllers", F_OK)) {
+		if (mount("none", CG_ROOT, "cgroup2", 0, NULL))
+			SKIP(return, "no cgroup v2: %s", strerror(errno));
+		mounted = true;
+	}
+	fd = open(CG_ROOT "/cgroup.controllers", O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, ctl, sizeof(ctl) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0 || !strstr(ctl, "memory")) {
+		if (mounted)
+			umount(CG_ROOT);
+		SKIP(return, "no memory cgroup controller");
+	}
+	ASSERT_EQ(0, cg_write(CG_ROOT, "cgroup.subtree_control", "+memory"));
+	snprintf(dir, sizeof(dir), CG_ROOT "/rxcreate%d", getpid());
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(memcg_child(dir));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ooms = cg_read(dir, "memory.events", "oom");
+	kills = cg_read(dir, "memory.events", "oom_kill");
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		TH_LOG("child status 0x%x (exit code: the failed step)", st);
+	ksft_print_msg("memcg: limit reached %lld times, %lld OOMs, %lld OOM kills\n",
+		       cg_read(dir, "memory.events", "max"), ooms, kills);
+	EXPECT_EQ(0, ooms);
+	EXPECT_EQ(0, kills);
+	EXPECT_EQ(0, rmdir(dir));
+	if (mounted)
+		umount(CG_ROOT);
 }
 
 TEST_F_TIMEOUT(create, independent_instances, 120)

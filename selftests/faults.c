@@ -16,15 +16,20 @@
  *    MMAP, a TIMEOUT, a FUTEX WAKE) with the n-th slab allocation failing:
  *    ENTER succeeds or fails cleanly, and every SQE taken completes
  *    exactly once, with its normal result or -ENOMEM.
- * Device errors arriving as -EIO (null_blk badblocks) are tested in
- * rw_blk.c. The kernel log between the markers this test writes to
- * /dev/kmsg may hold the stack dumps of failed allocations
- * (scripts/vm.sh accepts those there and nothing else).
+ *  - blk_eio (every kernel with configfs null_blk, not only the debug
+ *    one): device errors injected through a null_blk's bad-block list,
+ *    changed between rounds, under 128 block READs and WRITEs in flight
+ *    each round: every operation that touches a bad block completes once
+ *    with -EIO, every other one with its full length.
+ * The kernel log between the markers this test writes to /dev/kmsg may
+ * hold the stack dumps of failed allocations (scripts/vm.sh accepts those
+ * there and nothing else). Each case prints "tally: faults_injected N"
+ * (scripts/check.sh adds them up).
  */
 #include <sys/uio.h>
 
 #include "harness.h"
-#include "common.h"
+#include "rwutil.h"
 
 #define DBG	"/sys/kernel/debug/"
 
@@ -205,6 +210,7 @@ TEST_F_TIMEOUT(faults, create, 600)
 	}
 	ksft_print_msg("faults: CREATE: %u failures injected, %u CREATEs failed (all ENOMEM)\n",
 		       injected, failed);
+	ksft_print_msg("tally: faults_injected %u\n", injected);
 	EXPECT_LT(0U, injected);
 	EXPECT_EQ(self->vmlck, vmlck());
 	EXPECT_EQ(self->refs, module_refs());
@@ -353,9 +359,133 @@ TEST_F_TIMEOUT(faults, enter, 600)
 	}
 	ksft_print_msg("faults: ENTER: %u allocation sites, %u failures injected, %u operations completed with ENOMEM\n",
 		       n - 1, injected, nomem);
+	ksft_print_msg("tally: faults_injected %u\n", injected);
 	rx_teardown(&r);
 	close(memfd);
 	EXPECT_EQ(self->vmlck, vmlck());
+}
+
+/* ---- device errors ------------------------------------------------------ */
+
+#define EIO_BLOCKS	256	/* 4 KiB blocks the operations touch */
+#define EIO_OPS		128	/* operations in flight per round */
+#define EIO_MAXB	4	/* blocks per operation, at most */
+
+/* Make blocks [first, first + n) bad (+) or good again (-). */
+static int set_bad(const struct rw_nullb *nb, char how, unsigned int first,
+		   unsigned int n)
+{
+	char path[224], val[64];
+
+	snprintf(path, sizeof(path), "%s/badblocks", nb->cfg);
+	snprintf(val, sizeof(val), "%c%u-%u", how, first * 8,
+		 (first + n) * 8 - 1);
+	return rw_write_str(path, val);
+}
+
+FIXTURE(dev) {
+	int unused;
+};
+
+FIXTURE_SETUP(dev)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+}
+
+TEST_F_TIMEOUT(dev, blk_eio, 600)
+{
+	const char *lane = getenv("RXRING_LANE");
+	unsigned int rounds = lane && !strcmp(lane, "debug") ? 8 : 24;
+	unsigned int round, i, eio = 0, ok = 0, bad_blocks = 0;
+	bool bad[EIO_BLOCKS];
+	struct rw_nullb nb;
+	char name[32], path[96], *buf;
+	__s64 st[EIO_OPS];
+	struct rx r;
+	int fd, ret;
+
+	buf = rw_alloc((size_t)EIO_OPS * EIO_MAXB * 4096);
+	ASSERT_NE(NULL, buf);
+	snprintf(name, sizeof(name), "rxfault%d", getpid());
+	/* Timer completions after 50 us: the requests overlap. */
+	ret = rw_nullb_create(&nb, name, 4, 512, 2, 50000, true, NULL);
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "no configfs null_blk");
+	ASSERT_EQ(0, ret) TH_LOG("null_blk: %s", strerror(-ret));
+	/*
+	 * No merging: a request merged from two operations fails as a whole,
+	 * so an operation next to a bad one could get -EIO too.
+	 */
+	snprintf(path, sizeof(path), "/sys/block/%s/queue/nomerges", name);
+	ASSERT_EQ(0, rw_write_str(path, "2"));
+	fd = open(nb.dev, O_RDWR | O_DIRECT);
+	ASSERT_LE(0, fd);
+	rx_raise_memlock();
+	ASSERT_EQ(0, rx_setup(&r, EIO_OPS, 0, 0));
+	rw_rnd_state ^= (__u64)rx_now_ns();
+	for (round = 0; round < rounds; round++) {
+		unsigned int first[EIO_OPS], nblk[EIO_OPS];
+
+		/* A new bad-block list: about one block in four. */
+		for (i = 0; i < EIO_BLOCKS; i++) {
+			bad[i] = rw_rnd() % 4 == 0;
+			if (bad[i]) {
+				ASSERT_EQ(0, set_bad(&nb, '+', i, 1));
+				bad_blocks++;
+			}
+		}
+		for (i = 0; i < EIO_OPS; i++) {
+			first[i] = (unsigned int)(rw_rnd() %
+						  (EIO_BLOCKS - EIO_MAXB + 1));
+			nblk[i] = 1 + (unsigned int)(rw_rnd() % EIO_MAXB);
+			rw_push(&r, rw_rnd() % 2 ? RXRING_OP_READ :
+				RXRING_OP_WRITE, fd,
+				buf + (size_t)i * EIO_MAXB * 4096,
+				(__u64)nblk[i] * 4096, (__u64)first[i] * 4096,
+				1000 + i);
+		}
+		ASSERT_EQ(0, rw_run(&r, EIO_OPS, 1000, st))
+			TH_LOG("round %u: %s", round, rx_why);
+		for (i = 0; i < EIO_OPS; i++) {
+			bool hit = false;
+			unsigned int b;
+
+			for (b = first[i]; b < first[i] + nblk[i]; b++)
+				hit |= bad[b];
+			if (hit) {
+				EXPECT_EQ(-EIO, st[i])
+					TH_LOG("round %u op %u: blocks %u+%u",
+					       round, i, first[i], nblk[i]);
+				eio += st[i] == -EIO;
+			} else {
+				EXPECT_EQ((__s64)nblk[i] * 4096, st[i])
+					TH_LOG("round %u op %u: blocks %u+%u",
+					       round, i, first[i], nblk[i]);
+				ok += st[i] == (__s64)nblk[i] * 4096;
+			}
+		}
+		/* All good again, then check that they are. */
+		ASSERT_EQ(0, set_bad(&nb, '-', 0, EIO_BLOCKS));
+	}
+	for (i = 0; i < EIO_OPS; i++)
+		rw_push(&r, RXRING_OP_READ, fd, buf + (size_t)i * 4096, 4096,
+			(__u64)(i % EIO_BLOCKS) * 4096, 1000 + i);
+	ASSERT_EQ(0, rw_run(&r, EIO_OPS, 1000, st)) TH_LOG("%s", rx_why);
+	for (i = 0; i < EIO_OPS; i++)
+		EXPECT_EQ(4096, st[i]);
+	ksft_print_msg("faults: null_blk: %u rounds, %u bad blocks set, %u operations completed with -EIO (faults injected), %u with their full length\n",
+		       rounds, bad_blocks, eio, ok);
+	ksft_print_msg("tally: faults_injected %u\n", eio);
+	EXPECT_LT(0U, eio);
+	EXPECT_LT(0U, ok);
+	rx_teardown(&r);
+	close(fd);
+	rw_nullb_destroy(&nb);
+	free(buf);
 }
 
 TEST_HARNESS_MAIN

@@ -251,6 +251,19 @@ static void nonblock(int fd)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
+/*
+ * The pump's own end of a sandbox pipe: a new open file description of the
+ * same pipe (opened through /proc, as a FIFO is), O_NONBLOCK without
+ * making the sandbox's end non-blocking.
+ */
+static int reopen_nonblock(int fd, int mode)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, mode | O_NONBLOCK | O_CLOEXEC);
+}
+
 static void add_path(const char *s)
 {
 	size_t n = strlen(s);
@@ -352,8 +365,11 @@ static const char *sb_init(void)
 		}
 		if (i)
 			fcntl(fds[1], F_SETPIPE_SZ, 4096);
-		sb.pump_rd[sb.npump_rd++] = dup(fds[0]);
-		sb.pump_wr[sb.npump_wr++] = dup(fds[1]);
+		sb.pump_rd[sb.npump_rd++] = reopen_nonblock(fds[0], O_RDONLY);
+		sb.pump_wr[sb.npump_wr++] = reopen_nonblock(fds[1], O_WRONLY);
+		if (sb.pump_rd[sb.npump_rd - 1] < 0 ||
+		    sb.pump_wr[sb.npump_wr - 1] < 0)
+			return "reopen pipe";
 		if (i)
 			fcntl(fds[0], F_SETFL, O_NONBLOCK);
 		if (sb_add(fds[0], SB_PIPE_R) || sb_add(fds[1], SB_PIPE_W))
@@ -365,6 +381,8 @@ static const char *sb_init(void)
 		nonblock(fds[0]);
 		sb.pollgate = true;
 	}
+	/* The pump's end is the pump's alone: non-blocking. */
+	nonblock(fds[1]);
 	sb.pump_rd[sb.npump_rd++] = dup(fds[1]);
 	sb.pump_wr[sb.npump_wr++] = dup(fds[1]);
 	close(fds[1]);
@@ -435,13 +453,23 @@ static bool ready(int fd, short ev)
 }
 
 /*
- * Feed and drain pipes, sockets and the eventfd without blocking (poll
- * first: the sandbox ends share the files and must stay blocking).
+ * Feed and drain pipes, sockets and the eventfd without ever blocking.
+ * poll() saying ready is not enough: the module's worker retries parked
+ * READs and WRITEs of the same pipes and eventfd concurrently (module/
+ * poll.c) and can fill or drain them between the poll() and the pump's
+ * read or write, and nothing would then wake the fuzzer. So the pump's
+ * pipe ends are O_NONBLOCK open file descriptions of their own
+ * (reopen_nonblock()), its socket end is O_NONBLOCK, and the eventfd,
+ * which the sandbox shares, is read with RWF_NOWAIT. The eventfd is
+ * written by nobody else (it has no write_iter on 6.1 and 6.12: rxring's
+ * WRITE is EINVAL on it), so a write after poll() cannot block; where it
+ * does take RWF_NOWAIT that is used too.
  */
 static void sb_pump(void)
 {
 	static char buf[8192];
 	__u64 one = 1;
+	struct iovec iov = { &one, sizeof(one) };
 	int i;
 
 	for (i = 0; i < sb.npump_rd; i++)
@@ -451,9 +479,11 @@ static void sb_pump(void)
 		if (ready(sb.pump_wr[i], POLLOUT))
 			write(sb.pump_wr[i], buf, 1 + below(512));
 	if (ready(sb.evfd, POLLIN))
-		read(sb.evfd, &one, sizeof(one));
+		preadv2(sb.evfd, &iov, 1, -1, RWF_NOWAIT);
 	one = 1;
-	if (chance(500) && ready(sb.evfd, POLLOUT))
+	if (chance(500) && ready(sb.evfd, POLLOUT) &&
+	    pwritev2(sb.evfd, &iov, 1, -1, RWF_NOWAIT) < 0 &&
+	    errno == EOPNOTSUPP)
 		write(sb.evfd, &one, sizeof(one));
 }
 
@@ -1942,6 +1972,8 @@ static void print_totals(const struct totals *t, __u64 seed, double secs)
 		n += snprintf(line + n, sizeof(line) - n, " %s %llu/%llu",
 			      names[i], t->by_op[i], t->errors[i]);
 	ksft_print_msg("fuzz: completions/errors by opcode:%s\n", line);
+	/* Added up over the kernels by scripts/check.sh. */
+	ksft_print_msg("tally: fuzz_sqes %llu\n", t->sqes);
 	fflush(stdout);
 }
 
@@ -2271,6 +2303,7 @@ TEST_F_TIMEOUT(fuzz, hostile_indices, 600)
 	unsigned long long enters = 0, errors = 0, writes = 0, recovered = 0;
 	unsigned long long consumed = 0;
 	struct rx rr = { .fd = -1 }, *r = &rr;
+	long long t0 = rx_now_ns();
 	unsigned int round;
 
 	rnd_seed(self->seed ^ 0x4057111e);
@@ -2378,8 +2411,9 @@ TEST_F_TIMEOUT(fuzz, hostile_indices, 600)
 		recovered++;
 		rx_teardown(r);
 	}
-	ksft_print_msg("hostile: %llu rounds recovered, %llu ENTERs (%llu failed), %llu SQEs consumed, %llu scribbles\n",
-		       recovered, enters, errors, consumed, writes);
+	ksft_print_msg("hostile: %llu rounds recovered, %llu ENTERs (%llu failed), %llu SQEs consumed, %llu scribbles, %.1f s\n",
+		       recovered, enters, errors, consumed, writes,
+		       (rx_now_ns() - t0) / 1e9);
 }
 
 /*

@@ -5,7 +5,10 @@
  * own SQ header page), WAITPIDs of a live child, TIMEOUTs (long and
  * short), a pipe read waiting for data, block reads on a slow null_blk
  * (when PROBE says READ is there and configfs null_blk exists), NOPs and
- * a racing CANCEL. Every scenario repeats many times:
+ * a racing CANCEL; with RXRING_FEAT_FIXED, a registered buffer (its pages
+ * pinned FOLL_LONGTERM, on 6.1 too, where block I/O takes page references
+ * rather than pins) and a block read into it. Every scenario repeats many
+ * times:
  *  - close: close() and munmap() in either order, or the fd closed from
  *    another thread while an ENTER waits;
  *  - exit: a process exits with all of that in flight (sometimes while
@@ -35,6 +38,7 @@
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include "harness.h"
@@ -104,12 +108,52 @@ static long long proc_value(const char *file, const char *key)
 	return v;
 }
 
+/*
+ * Pages pinned (FOLL_PIN) and not yet released, system-wide. The two
+ * counters are per-CPU node statistics that /proc/vmstat shows only as far
+ * as they were folded (every second, or at idle): reading
+ * /proc/sys/vm/stat_refresh (root) folds them first, so the difference is
+ * exact, not off by what some CPU still holds.
+ */
 static long long pins_out(void)
 {
-	long long a = proc_value("/proc/vmstat", "nr_foll_pin_acquired");
-	long long r = proc_value("/proc/vmstat", "nr_foll_pin_released");
+	char buf[8];
+	long long a, r;
+	int fd = open("/proc/sys/vm/stat_refresh", O_RDONLY);
 
+	if (fd >= 0) {
+		if (read(fd, buf, sizeof(buf)) < 0)
+			buf[0] = 0;
+		close(fd);
+	}
+	a = proc_value("/proc/vmstat", "nr_foll_pin_acquired");
+	r = proc_value("/proc/vmstat", "nr_foll_pin_released");
 	return a < 0 || r < 0 ? 0 : a - r;
+}
+
+/*
+ * The starting point of a case: the outstanding pins once they stop
+ * moving (what the previous case or program had in flight may still be
+ * on its way out), sampled every 20 ms until 10 samples in a row agree,
+ * for at most 5 s; *settled says whether they did.
+ */
+static long long pins_settled(bool *settled)
+{
+	long long end = rx_now_ns() + 5 * RX_NSEC, v = pins_out(), w;
+	int same = 0;
+
+	*settled = false;
+	while (rx_now_ns() < end) {
+		rx_sleep_ms(20);
+		w = pins_out();
+		same = w == v ? same + 1 : 0;
+		v = w;
+		if (same >= 10) {
+			*settled = true;
+			break;
+		}
+	}
+	return v;
 }
 
 /* What an iteration needs. */
@@ -117,6 +161,7 @@ struct res {
 	struct rw_nullb nb;
 	bool blk;		/* block reads possible */
 	bool waitpid_ok;	/* PROBE has WAITPID */
+	bool fixed;		/* PROBE has RXRING_FEAT_FIXED */
 	int blkfd;
 	char *blkbuf;		/* NR_BLK * 4096, aligned */
 };
@@ -124,11 +169,14 @@ struct res {
 static struct res res;
 static int word;	/* a private futex word, value 0 */
 static char pipe_buf[8];	/* where the pipe read goes */
+/* The registered buffer (4 pages, pinned by REGISTER_BUFFERS). */
+static char reg_buf[4 * 4096] __attribute__((aligned(4096)));
 
 /* The operations an armed ring holds; user_data = index. */
 enum {
 	UD_FUTEX_PRIV = 1, UD_FUTEX_HDR, UD_FUTEX_SHORT, UD_TIMEOUT_LONG,
-	UD_TIMEOUT_SHORT, UD_WAITPID, UD_PIPE, UD_NOP, UD_CANCEL, UD_BLK,
+	UD_TIMEOUT_SHORT, UD_WAITPID, UD_PIPE, UD_NOP, UD_CANCEL, UD_FIXED,
+	UD_BLK,
 	UD_LAST = UD_BLK + NR_BLK,
 };
 
@@ -198,6 +246,21 @@ static int arm(struct rx *r, struct armed *a)
 	     (__u64)(uintptr_t)pipe_buf, 1, RXRING_POS_CURRENT, 0);
 	push(r, a, UD_NOP, RXRING_OP_NOP, 0, 0, 0, 0, 0, 0);
 	push(r, a, UD_CANCEL, RXRING_OP_CANCEL, 0, 0, UD_FUTEX_SHORT, 0, 0, 0);
+	if (res.fixed) {
+		struct iovec iov = { reg_buf, sizeof(reg_buf) };
+		struct rxring_register reg;
+
+		memset(&reg, 0, sizeof(reg));
+		reg.addr = (__u64)(uintptr_t)&iov;
+		reg.nr = 1;
+		if (ioctl(r->fd, RXRING_IOC_REGISTER_BUFFERS, &reg))
+			return -errno;
+		if (res.blk)
+			push(r, a, UD_FIXED, RXRING_OP_READ,
+			     RXRING_RW_FIXED_BUF, (__u64)res.blkfd,
+			     (__u64)(uintptr_t)(reg_buf + 4096 * rnd(4)),
+			     4096, 4096 * (__u64)rnd(1024), 0);
+	}
 	for (i = 0; res.blk && i < NR_BLK; i++)
 		push(r, a, UD_BLK + i, RXRING_OP_READ, 0, (__u64)res.blkfd,
 		     (__u64)(uintptr_t)(res.blkbuf + 4096 * i), 4096,
@@ -260,7 +323,7 @@ static bool wait_child(pid_t pid, int *status)
 
 FIXTURE(td) {
 	int refs;
-	long long vmlck, pins;
+	long long vmlck, pins, pinned0, t0;
 	unsigned int iters;
 	long long deadline;
 };
@@ -268,6 +331,7 @@ FIXTURE(td) {
 FIXTURE_SETUP(td)
 {
 	struct rxring_probe p;
+	bool settled;
 	char name[32];
 	int fd;
 
@@ -286,6 +350,7 @@ FIXTURE_SETUP(td)
 	memset(&res, 0, sizeof(res));
 	res.blkfd = -1;
 	res.waitpid_ok = rx_probe_supported(&p, RXRING_OP_WAITPID);
+	res.fixed = p.features & RXRING_FEAT_FIXED;
 	if (rx_probe_supported(&p, RXRING_OP_READ)) {
 		snprintf(name, sizeof(name), "rxtd%d", getpid());
 		if (!rw_nullb_create(&res.nb, name, 16, 512, 2, BLK_DELAY_NS,
@@ -295,11 +360,16 @@ FIXTURE_SETUP(td)
 			res.blk = res.blkfd >= 0 && res.blkbuf;
 		}
 	}
+	self->t0 = rx_now_ns();
 	self->iters = base_iters();
 	self->deadline = rx_now_ns() + cap_ns();
 	self->refs = module_refs();
 	self->vmlck = proc_value("/proc/self/status", "VmLck");
-	self->pins = pins_out();
+	self->pins = pins_settled(&settled);
+	self->pinned0 = proc_value("/proc/vmstat", "nr_foll_pin_acquired");
+	if (!settled)
+		ksft_print_msg("teardown: outstanding pins did not settle in 5 s; starting from %lld\n",
+			       self->pins);
 	ASSERT_LE(0, self->refs);
 }
 
@@ -317,23 +387,28 @@ static void check_back(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(td) *self, const char *what,
 		       unsigned int done)
 {
-	long long vmlck = -1, pins = 0;
-	int refs = -1, i;
+	long long vmlck = -1, pins = 0, end = rx_now_ns() + 10 * RX_NSEC;
+	int refs = -1;
 
-	for (i = 0; i < 1000; i++) {
+	/* Give what is still on its way out up to 10 s. */
+	for (;;) {
 		reap_all();
 		refs = module_refs();
 		vmlck = proc_value("/proc/self/status", "VmLck");
 		pins = pins_out();
-		if (refs == self->refs && vmlck == self->vmlck &&
-		    pins == self->pins)
+		if ((refs == self->refs && vmlck == self->vmlck &&
+		     pins == self->pins) || rx_now_ns() > end)
 			break;
 		rx_sleep_ms(10);
 	}
-	ksft_print_msg("teardown %s: %u iterations%s; module refs %d -> %d, VmLck %lld -> %lld kB, pins outstanding %lld -> %lld\n",
+	ksft_print_msg("teardown %s: %u iterations%s in %.1f s; module refs %d -> %d, VmLck %lld -> %lld kB, pins outstanding %lld -> %lld (%lld pinned meanwhile)\n",
 		       what, done, rx_now_ns() > self->deadline ?
-		       " (time cap)" : "", self->refs, refs, self->vmlck,
-		       vmlck, self->pins, pins);
+		       " (time cap)" : "", (rx_now_ns() - self->t0) / 1e9,
+		       self->refs, refs, self->vmlck, vmlck, self->pins, pins,
+		       proc_value("/proc/vmstat", "nr_foll_pin_acquired") -
+		       self->pinned0);
+	/* Added up over the kernels by scripts/check.sh. */
+	ksft_print_msg("tally: teardown_iters %u\n", done);
 	EXPECT_EQ(self->refs, refs);
 	EXPECT_EQ(self->vmlck, vmlck);
 	EXPECT_EQ(self->pins, pins);
