@@ -18,7 +18,9 @@
 #                during each engine's run of the BENCH_PROFILE workloads
 #                (DEV:VARIANT:QD words, default "nop:plain:128
 #                nullb0:fixed:128 nullb0:plain:128 nullb0:fixed:1"); the
-#                flat profiles go to build/bench/perf-KVER.txt
+#                flat profiles go to build/bench/perf-KVER.txt (symbols
+#                above PERF_LIMIT percent, default 0.4, at most PERF_LINES,
+#                default 45)
 #   BENCH_WORKLOADS  instead of the set: DEV:QD[:BATCH] words, DEV nullb0,
 #                nvme0n1 or nop (e.g. "nop:128 nop:1:1")
 #   BENCH_PLOT   where the plot goes (default docs/performance.png; "" for
@@ -92,7 +94,7 @@ for k in "$@"; do
 	t=$(date +%s)
 	tap=$out/vm-$k.tap
 	BENCH_TIO=$tio BENCH_PERF=$perf_bin \
-		BENCH_CONF="RUNS=$runs SECS=$secs SET=$set_ WORKLOADS='${BENCH_WORKLOADS:-}' PROFILE='${BENCH_PROFILE:-}'" \
+		BENCH_CONF="RUNS=$runs SECS=$secs SET=$set_ WORKLOADS='${BENCH_WORKLOADS:-}' PROFILE='${BENCH_PROFILE:-}' PERF_LIMIT='${PERF_LIMIT:-}' PERF_LINES='${PERF_LINES:-}'" \
 		USERSPACE_BIN=$top/build/userspace/bin \
 		"$here/vm.sh" -t "$per_kernel" "$k" bench >"$tap" 2>"$out/vm-$k.err" || rc=1
 	kver=$(sed -n 's/^# rxring bench on \([^:]*\):.*/\1/p' "$tap" | head -n 1)
