@@ -26,7 +26,19 @@
  * ctx->nr_io counts the records with bios in flight: teardown waits for it
  * to reach zero (rxring_defer_teardown()), so the instance outlives its
  * I/O; the file is held until the I/O is done (a registered file is
- * borrowed: the table outlives the I/O).
+ * borrowed: the table outlives the I/O). The submitter does not touch it
+ * once per request: on its first bio it adds the SQEs left in its batch at
+ * once, as a credit (ctx->io_credit) that each request spends and each
+ * request completed inside the batch gives back; what is left is taken
+ * off at the end of the batch (rxring_blk_settle()). The count is never
+ * below the records truly in flight. A request that fits in one bio (the
+ * common case) has no reference count either: only a request split into
+ * several bios counts them (RXRING_PF_MULTI_BIO), so the usual request
+ * costs no atomic operation of the module's own from issue to completion.
+ *
+ * As every read and write path of the kernel, each request goes through
+ * rw_verify_area() (the LSM's file_permission hook and fanotify's access
+ * permission events) before its bios are built.
  *
  * A request that the device completes inside the submitting ENTER (null_blk
  * without interrupts, say) is completed through submit.c's batch: its CQE
@@ -79,7 +91,45 @@ static void rxring_io_error(struct rxring_pending *p, int err)
 	} while (!atomic_try_cmpxchg(&p->io.res, &old, err));
 }
 
-/* Drop a reference to record @idx; the last one completes it. */
+/*
+ * Count one more request in ctx->nr_io: from the batch's credit in the
+ * submitting task (see the top of this file).
+ */
+static void rxring_io_count(struct rxring_ctx *ctx)
+{
+	u32 n;
+
+	if (unlikely(!rxring_in_submit(ctx))) {
+		atomic_inc(&ctx->nr_io);
+		return;
+	}
+	if (!ctx->io_credit) {
+		n = max_t(u32, ctx->plug_ios, 1);
+		atomic_add(n, &ctx->nr_io);
+		ctx->io_credit = n;
+	}
+	ctx->io_credit--;
+}
+
+/*
+ * The end of the submitting task's batch, its last bio completed or
+ * issued: the credit left is taken off ctx->nr_io.
+ */
+void rxring_blk_settle(struct rxring_ctx *ctx)
+{
+	u32 n = ctx->io_credit;
+
+	if (!n)
+		return;
+	ctx->io_credit = 0;
+	if (atomic_sub_and_test(n, &ctx->nr_io))
+		wake_up_var(&ctx->nr_io);
+}
+
+/*
+ * Drop a reference to record @idx; the last one completes it. A request
+ * in one bio has just that one, which needs no counting.
+ */
 static void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 {
 	struct rxring_pending *p = &ctx->pend[idx];
@@ -87,20 +137,22 @@ static void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 	unsigned long flags;
 	struct file *file;
 
-	if (!atomic_dec_and_test(&p->io.bios))
+	if ((p->flags & RXRING_PF_MULTI_BIO) &&
+	    !atomic_dec_and_test(&p->io.bios))
 		return;
 	res.status = atomic_read(&p->io.res);
 	file = p->flags & RXRING_PF_FIXED_FILE ? NULL : p->io.file;
 	if (rxring_in_submit(ctx)) {
 		/*
 		 * Completed inside the submitting task's ENTER, which is
-		 * still running and holds the instance: batched.
+		 * still running and holds the instance: batched, and its
+		 * count goes back to the batch's credit.
 		 */
 		rxring_complete(ctx, p->user_data, &res, p->flags);
 		rxring_pend_stash_put(ctx, idx);
 		if (file)
 			fput(file);
-		atomic_dec(&ctx->nr_io);
+		ctx->io_credit++;
 		return;
 	}
 	spin_lock_irqsave(&ctx->pend_lock, flags);
@@ -256,6 +308,7 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	struct rxring_pending *p;
 	bool first = true;
 	loff_t pos;
+	int ret;
 	u32 idx;
 
 	pos = rxring_blk_pos(sqe, file, bdev, iter, write);
@@ -263,6 +316,10 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		return pos;
 	if (!iov_iter_count(iter))
 		return 0;
+	ret = rw_verify_area(write ? WRITE : READ, file, &pos,
+			     iov_iter_count(iter));
+	if (ret)
+		return ret;
 	if (unlikely(!ctx->iob))
 		rxring_iob_alloc(ctx);
 
@@ -276,16 +333,26 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	/*
 	 * One reference per bio in flight, plus one while more are being
 	 * issued: a request that fits in one bio (the common case) needs
-	 * no more than the bio's own.
+	 * no more than the bio's own, which is not counted.
 	 */
 	atomic_set(&p->io.bios, 1);
 	atomic_set(&p->io.res, iov_iter_count(iter));
-	atomic_inc(&ctx->nr_io);
+	rxring_io_count(ctx);
 	rxring_submit_plug(ctx);
+
+	if (iov_iter_is_bvec(iter)) {
+		/* A registered buffer: its pages as they are, in one bio. */
+		struct bio *bio = rxring_bio_get(ctx, idx, bdev, iter, opf,
+						 true);
+
+		bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+		rxring_bio_set_bvec(bio, iter);
+		submit_bio(bio);
+		return -EIOCBQUEUED;
+	}
 
 	do {
 		struct bio *bio;
-		int ret;
 
 		bio = rxring_bio_get(ctx, idx, bdev, iter, opf, first);
 		bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
@@ -302,12 +369,16 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		if (dirty)
 			rxring_bio_set_pages_dirty(bio);
 		pos += bio->bi_iter.bi_size;
-		if (first && !iov_iter_count(iter)) {
-			/* All in one bio: its completion completes the request. */
-			submit_bio(bio);
-			return -EIOCBQUEUED;
+		if (first) {
+			if (!iov_iter_count(iter)) {
+				/* All in one bio: it completes the request. */
+				submit_bio(bio);
+				return -EIOCBQUEUED;
+			}
+			/* Several: counted, before the first can complete. */
+			p->flags |= RXRING_PF_MULTI_BIO;
+			first = false;
 		}
-		first = false;
 		atomic_inc(&p->io.bios);
 		submit_bio(bio);
 	} while (iov_iter_count(iter));

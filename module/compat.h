@@ -84,6 +84,27 @@ static inline void rxring_bio_set_pages_dirty(struct bio *bio)
 }
 
 /*
+ * A bio over the pages of a bio_vec iterator (a registered buffer), lent
+ * as they are: what bio_iov_iter_get_pages() does for such an iterator
+ * (bio_iov_bvec_set(), not exported), without advancing the iterator,
+ * which is not used again. On 6.1 the pages, which the bio does not hold,
+ * are marked so that bio_release_pages() leaves them alone
+ * (BIO_NO_PAGE_REF); 6.12 releases only pages marked BIO_PAGE_PINNED.
+ */
+static inline void rxring_bio_set_bvec(struct bio *bio,
+				       const struct iov_iter *iter)
+{
+	bio->bi_vcnt = iter->nr_segs;
+	bio->bi_io_vec = (struct bio_vec *)iter->bvec;
+	bio->bi_iter.bi_bvec_done = iter->iov_offset;
+	bio->bi_iter.bi_size = iov_iter_count(iter);
+#ifdef RXRING_HAVE_BIO_NO_PAGE_REF
+	bio_set_flag(bio, BIO_NO_PAGE_REF);
+#endif
+	bio_set_flag(bio, BIO_CLONED);
+}
+
+/*
  * Bios from a BIOSET_PERCPU_CACHE set's per-CPU cache (REQ_ALLOC_CACHE)
  * may be freed in hard IRQ context since 6.2. 6.1 allows that only in task
  * context (bio_put() warns otherwise) and NVMe completes in hard IRQ, so

@@ -225,13 +225,15 @@ int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		    struct rxring_result *res)
 {
 	bool write = rxring_rw_is_write(sqe);
-	struct iovec fast[UIO_FASTIOV], *heap;
+	struct iovec *fast = ctx->rw_iov, *heap;
 	struct iov_iter iter;
 	bool borrowed = false;
 	struct file *file;
 	ssize_t ret;
 	u32 nr_segs;
 
+	/* ctx->rw_iov is the submitter's, as the registered tables are. */
+	lockdep_assert_held(&ctx->submit_lock);
 	file = rxring_rw_fget(ctx, sqe, &borrowed);
 	if (!file)
 		return -EBADF;

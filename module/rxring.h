@@ -9,8 +9,10 @@
 #include <linux/list.h>
 #include <linux/mman.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uio.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -111,6 +113,7 @@ enum rxring_pend_state {
 #define RXRING_PF_CANCEL	0x0008U	/* cancelled while ARMING */
 /* io.file is borrowed from the registered table: no fput */
 #define RXRING_PF_FIXED_FILE	0x0010U
+#define RXRING_PF_MULTI_BIO	0x0020U	/* io.bios counts several bios */
 #define RXRING_PF_LINK		0x8000U	/* submitted with RXRING_SQE_CHAIN */
 
 #define RXRING_FUTEX_BITS	6
@@ -164,9 +167,15 @@ struct rxring_ctx {
 	struct blk_plug *plug;		/* its plug, once it has bios */
 	bool plug_started;
 	u32 plug_ios;			/* SQEs left to take */
+	u32 io_credit;			/* of nr_io, unspent (blk.c) */
 	u32 nr_stash;
 	u32 stash_free;
 	struct rxring_cqe stash[RXRING_STASH];
+	/*
+	 * The iovecs of the read or write being issued (rw.c), here rather
+	 * than on the stack, which the kernel may zero on every call.
+	 */
+	struct iovec rw_iov[UIO_FASTIOV];
 	/* The records' own bios (blk.c), allocated on first use. */
 	struct rxring_iob *iob;
 	u32 nr_iob;
@@ -347,9 +356,24 @@ bool rxring_cq_has_room(struct rxring_ctx *ctx);
 void rxring_complete(struct rxring_ctx *ctx, u64 user_data,
 		     const struct rxring_result *res, u16 pflags);
 void rxring_cq_wake(struct rxring_ctx *ctx);
-bool rxring_in_submit(struct rxring_ctx *ctx);
 void rxring_submit_flush(struct rxring_ctx *ctx);
-void rxring_submit_plug(struct rxring_ctx *ctx);
+void __rxring_submit_plug(struct rxring_ctx *ctx);
+
+/*
+ * Whether this is the task taking SQEs in rxring_submit() (submit_lock
+ * held), in task context: its completions are batched (submit.c).
+ */
+static inline bool rxring_in_submit(struct rxring_ctx *ctx)
+{
+	return READ_ONCE(ctx->submitter) == current && in_task();
+}
+
+/* Before a bio: the batch's plug, if it has one and it is not started. */
+static inline void rxring_submit_plug(struct rxring_ctx *ctx)
+{
+	if (ctx->plug && !ctx->plug_started)
+		__rxring_submit_plug(ctx);
+}
 long rxring_enter(struct rxring_ctx *ctx, struct rxring_enter __user *uarg);
 
 /*
@@ -425,6 +449,7 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		  struct file *file, struct iov_iter *iter, bool write,
 		  bool borrowed);
 void rxring_blk_teardown(struct rxring_ctx *ctx);
+void rxring_blk_settle(struct rxring_ctx *ctx);
 int rxring_blk_init(void);
 void rxring_blk_exit(void);
 

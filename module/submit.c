@@ -56,13 +56,8 @@ bool rxring_cq_has_room(struct rxring_ctx *ctx)
  * that ENTER. CQ slots are likewise reserved for a run of SQEs at once
  * (ctx->budget) rather than one SQE at a time. Completions from other
  * contexts (interrupts, other tasks) are posted at once, as before.
- */
-bool rxring_in_submit(struct rxring_ctx *ctx)
-{
-	return READ_ONCE(ctx->submitter) == current && in_task();
-}
-
-/*
+ * rxring_in_submit() (rxring.h) tells the submitting task.
+ *
  * Post the stashed completions and give back @unreserve reserved slot
  * pairs. Any context of the submitting task; pend_lock may be held.
  */
@@ -100,13 +95,14 @@ void rxring_submit_flush(struct rxring_ctx *ctx)
 #define RXRING_PLUG_IOS	32
 
 /*
- * Before the submitting task's first bio: start the batch's plug, telling
- * the block layer how many requests to allocate at once (the SQEs left,
- * as blk_start_plug_nr_ios(), which is not exported, would).
+ * Before the submitting task's first bio (rxring_submit_plug()): start the
+ * batch's plug, telling the block layer how many requests to allocate at
+ * once (the SQEs left, as blk_start_plug_nr_ios(), which is not exported,
+ * would).
  */
-void rxring_submit_plug(struct rxring_ctx *ctx)
+void __rxring_submit_plug(struct rxring_ctx *ctx)
 {
-	if (!ctx->plug || ctx->plug_started || !rxring_in_submit(ctx))
+	if (!rxring_in_submit(ctx))
 		return;
 	ctx->plug_started = true;
 	blk_start_plug(ctx->plug);
@@ -183,8 +179,9 @@ static void rxring_post(struct rxring_ctx *ctx, u64 user_data,
 	spin_unlock_irqrestore(&ctx->cq_lock, irqflags);
 }
 
-static void rxring_trace_complete(struct rxring_ctx *ctx, u64 user_data,
-				  const struct rxring_result *res)
+static __always_inline void rxring_trace_complete(struct rxring_ctx *ctx,
+						  u64 user_data,
+						  const struct rxring_result *res)
 {
 	trace_rxring_complete(ctx->id, user_data, res->status, res->extra,
 			      res->flags, res->extended ||
@@ -223,7 +220,6 @@ static bool rxring_fetch_sqe(struct rxring_ctx *ctx, u64 head,
 	u32 idx = head & (ctx->sq_entries - 1);
 	const u64 *src;
 	u64 *dst = (u64 *)sqe;
-	unsigned int i;
 
 	if (ctx->sq_array) {
 		idx = READ_ONCE(ctx->sq_array[idx]);
@@ -232,8 +228,16 @@ static bool rxring_fetch_sqe(struct rxring_ctx *ctx, u64 head,
 		idx = array_index_nospec(idx, ctx->sq_entries);
 	}
 	src = (const u64 *)&ctx->sqes[idx];
-	for (i = 0; i < sizeof(*sqe) / sizeof(u64); i++)
-		dst[i] = READ_ONCE(src[i]);
+	/* Unrolled: eight loads and stores, no loop, on every SQE. */
+	BUILD_BUG_ON(sizeof(*sqe) != 8 * sizeof(u64));
+	dst[0] = READ_ONCE(src[0]);
+	dst[1] = READ_ONCE(src[1]);
+	dst[2] = READ_ONCE(src[2]);
+	dst[3] = READ_ONCE(src[3]);
+	dst[4] = READ_ONCE(src[4]);
+	dst[5] = READ_ONCE(src[5]);
+	dst[6] = READ_ONCE(src[6]);
+	dst[7] = READ_ONCE(src[7]);
 	return true;
 }
 
@@ -373,6 +377,7 @@ static u32 rxring_reserve(struct rxring_ctx *ctx, u32 want)
 static int rxring_submit(struct rxring_ctx *ctx, u32 to_submit, u32 *taken)
 {
 	u64 head = ctx->sq_head;
+	struct rxring_sqe sqe;
 	struct blk_plug plug;
 	u32 done = 0, budget = 0;
 	int ret = 0;
@@ -394,10 +399,13 @@ static int rxring_submit(struct rxring_ctx *ctx, u32 to_submit, u32 *taken)
 	 */
 	ctx->plug = to_submit > 2 ? &plug : NULL;
 	ctx->plug_started = false;
+	/*
+	 * The loop's variables are declared outside it: the kernel may be
+	 * built to zero every automatic variable where it comes into scope
+	 * (CONFIG_INIT_STACK_ALL_ZERO), which is then once per call.
+	 */
 	while (done < to_submit) {
-		struct rxring_sqe sqe;
 		bool valid = rxring_fetch_sqe(ctx, head, &sqe);
-		struct rxring_result res = { .status = -ECANCELED };
 
 		/* The common case: no ordering flag, room reserved ahead. */
 		if (!valid ||
@@ -427,7 +435,9 @@ static int rxring_submit(struct rxring_ctx *ctx, u32 to_submit, u32 *taken)
 			rxring_issue_sqe(ctx, &sqe);
 			break;
 		case RXRING_TAKE_CANCEL:
-			rxring_complete(ctx, sqe.user_data, &res, 0);
+			rxring_complete(ctx, sqe.user_data,
+					&(struct rxring_result){
+						.status = -ECANCELED }, 0);
 			break;
 		case RXRING_TAKE_DROP:
 			WRITE_ONCE(ctx->sq_hdr->dropped, ++ctx->sq_dropped);
@@ -446,6 +456,7 @@ stop:
 	if (ctx->plug_started)
 		blk_finish_plug(&plug);
 	ctx->plug = NULL;
+	rxring_blk_settle(ctx);
 	WRITE_ONCE(ctx->submitter, NULL);
 	rxring_stash_post(ctx, budget);
 	if (done) {

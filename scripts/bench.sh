@@ -12,7 +12,15 @@
 #   BENCH_SECS   the tools' -r: SECS-1 one-second reports, the first of
 #                which is dropped (default 5)
 #   BENCH_SET    full (null_blk and NVMe at QD 1, 32, 128, NOPs, and the
-#                allocation count) or quick (null_blk QD 128 and 1, NOPs)
+#                allocation count), quick (null_blk QD 128 and 1, NOPs), or
+#                perf: profiles instead of the table - perf from Debian's
+#                linux-perf (installed when missing) samples the guest
+#                during each engine's run of the BENCH_PROFILE workloads
+#                (DEV:VARIANT:QD words, default "nop:plain:128
+#                nullb0:fixed:128 nullb0:plain:128 nullb0:fixed:1"); the
+#                flat profiles go to build/bench/perf-KVER.txt (symbols
+#                above PERF_LIMIT percent, default 0.4, at most PERF_LINES,
+#                default 45)
 #   BENCH_WORKLOADS  instead of the set: DEV:QD[:BATCH] words, DEV nullb0,
 #                nvme0n1 or nop (e.g. "nop:128 nop:1:1")
 #   BENCH_PLOT   where the plot goes (default docs/performance.png; "" for
@@ -39,6 +47,14 @@ mkdir -p "$out"
 progress() { echo "bench: $*" >&2; }
 
 "$here/install-deps.sh"
+perf_bin=
+if [ "$set_" = perf ]; then
+	# The perf binary itself: /usr/bin/perf of Debian's linux-perf.
+	if ! dpkg-query -W -f='${Status}' linux-perf 2>/dev/null | grep -q 'ok installed'; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-perf >&2
+	fi
+	perf_bin=/usr/bin/perf
+fi
 
 # t/io_uring from Debian's fio source, built statically in a copy of the
 # tree of its own (a fio build elsewhere may be configured differently).
@@ -77,7 +93,8 @@ for k in "$@"; do
 	progress "$k: booting the guest (bench: $runs runs x ${secs} s, set $set_)"
 	t=$(date +%s)
 	tap=$out/vm-$k.tap
-	BENCH_TIO=$tio BENCH_CONF="RUNS=$runs SECS=$secs SET=$set_ WORKLOADS='${BENCH_WORKLOADS:-}'" \
+	BENCH_TIO=$tio BENCH_PERF=$perf_bin \
+		BENCH_CONF="RUNS=$runs SECS=$secs SET=$set_ WORKLOADS='${BENCH_WORKLOADS:-}' PROFILE='${BENCH_PROFILE:-}' PERF_LIMIT='${PERF_LIMIT:-}' PERF_LINES='${PERF_LINES:-}'" \
 		USERSPACE_BIN=$top/build/userspace/bin \
 		"$here/vm.sh" -t "$per_kernel" "$k" bench >"$tap" 2>"$out/vm-$k.err" || rc=1
 	kver=$(sed -n 's/^# rxring bench on \([^:]*\):.*/\1/p' "$tap" | head -n 1)
@@ -86,9 +103,15 @@ for k in "$@"; do
 		rc=1
 		continue
 	fi
+	if [ "$set_" = perf ]; then
+		cp "$top/build/vm/$kver/bench.txt" "$out/perf-$kver.txt"
+		progress "$kver: profiles in $out/perf-$kver.txt"
+		continue
+	fi
 	cp "$top/build/vm/$kver/bench.txt" "$out/raw-$kver.txt"
 	progress "$kver: $(grep -c '^RXRING-BENCH ' "$out/raw-$kver.txt") runs in $(($(date +%s) - t)) s"
 done
 
+[ "$set_" != perf ] || exit $rc
 python3 "$here/bench-report.py" --out "$out" ${plot:+--plot "$plot"} "$out"/raw-*.txt
 exit $rc

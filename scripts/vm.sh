@@ -21,6 +21,8 @@
 #   VM_ICOUNT=1    count instructions instead of running on the host's
 #                  clock (QEMU -icount): reproducible benchmarks on a busy host
 #   BENCH_TIO      bench mode: fio's t/io_uring (static) for the guest
+#   BENCH_PERF     bench mode: a perf binary (Debian's linux-perf) to copy
+#                  into the guest with its libraries, for BENCH_CONF SET=perf
 #   BENCH_CONF     bench mode: settings for scripts/vm/bench, shell
 #                  assignments ("RUNS=3 SECS=5 SET=full"); its result lines
 #                  go to build/vm/KVER/bench.txt
@@ -354,6 +356,10 @@ fi
 if [ "$mode" = bench ] && [ -n "${BENCH_TIO:-}" ]; then
 	cp "$BENCH_TIO" "$root/bin/t-io_uring"
 	copy_libs "$root/bin/t-io_uring"
+fi
+if [ "$mode" = bench ] && [ -n "${BENCH_PERF:-}" ]; then
+	cp "$BENCH_PERF" "$root/bin/perf"
+	copy_libs "$root/bin/perf" quiet
 fi
 
 # mkfs.ext4 from e2fsprogs (dynamically linked), for the tests that make an

@@ -147,17 +147,41 @@ static void init_io(struct submitter *s, struct rxring_sqe *sqe,
 	sqe->user_data = 0;
 }
 
-/* prep_more_ios_uring(): fill up to max_ios SQEs; publishes nothing yet. */
+/*
+ * The rings are used directly, as t/io_uring does with io_uring's: SQEs
+ * are written in place and the tail published once per batch, CQEs are
+ * read in place and the head moved once per reap. librxring's own
+ * bookkeeping (sqe_tail, published) is kept in step.
+ */
+static __u64 load_acquire(const __u64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void store_release(__u64 *p, __u64 v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* prep_more_ios_uring(): fill up to max_ios SQEs, publish the tail. */
 static unsigned int prep_more_ios(struct submitter *s, unsigned int max_ios)
 {
+	struct rxring_sq *sq = &s->ring.sq;
+	__u64 head = load_acquire(&sq->hdr->head), tail = sq->sqe_tail;
 	unsigned int prepped = 0;
-	struct rxring_sqe *sqe;
 
-	while (prepped < max_ios && (sqe = rxring_get_sqe(&s->ring))) {
+	while (prepped < max_ios && tail - head < sq->entries) {
+		unsigned int index = (unsigned int)(tail & sq->mask);
+
 		/* The slot index doubles as the buffer index, as there. */
-		init_io(s, sqe, (unsigned int)((sqe - s->ring.sq.sqes) &
-					       s->sq_mask));
+		init_io(s, &sq->sqes[index], index);
+		tail++;
 		prepped++;
+	}
+	if (prepped) {
+		sq->sqe_tail = tail;
+		sq->published = tail;
+		store_release(&sq->hdr->tail, tail);
 	}
 	return prepped;
 }
@@ -165,40 +189,43 @@ static unsigned int prep_more_ios(struct submitter *s, unsigned int max_ios)
 /* reap_events_uring(): everything there is, the CQ head moved once. */
 static int reap_events(struct submitter *s)
 {
-	struct rxring_completion c[64];
-	int reaped = 0, n, i;
+	struct rxring_cq *cq = &s->ring.cq;
+	__u64 head = cq->hdr->head, tail = load_acquire(&cq->hdr->tail), i;
 
-	do {
-		n = rxring_peek_batch(&s->ring, c, 64);
-		if (n < 0) {
-			printf("io: bad CQ: %s\n", strerror(-n));
+	if (tail - head > cq->entries) {
+		printf("io: bad CQ tail\n");
+		return -1;
+	}
+	for (i = head; i != tail && !do_nop; i++) {
+		const struct rxring_cqe *cqe = &cq->cqes[i & cq->mask];
+
+		/* A read completes as one CQE with its byte count. */
+		if ((cqe->flags & RXRING_CQE_EXTENDED) ||
+		    cqe->status != (__s32)bs) {
+			printf("io: unexpected ret=%d flags=%#x\n", cqe->status,
+			       cqe->flags);
 			return -1;
 		}
-		for (i = 0; i < n && !do_nop; i++) {
-			if (c[i].status != (__s64)bs) {
-				printf("io: unexpected ret=%lld\n",
-				       (long long)c[i].status);
-				return -1;
-			}
-		}
-		reaped += n;
-	} while (n == 64);
-	s->inflight -= reaped;
-	return reaped;
+	}
+	if (tail != head)
+		store_release(&cq->hdr->head, tail);
+	s->inflight -= tail - head;
+	return (int)(tail - head);
 }
 
-/*
- * io_uring_enter(): rxring_submit_and_wait() publishes the SQ tail and
- * submits everything prepared (to_submit), waiting for to_wait CQ slots.
- */
-static int do_enter(struct submitter *s, unsigned int to_wait,
-		    unsigned int *submitted)
+/* io_uring_enter(): submit to_submit published SQEs, wait for to_wait. */
+static int do_enter(struct submitter *s, unsigned int to_submit,
+		    unsigned int to_wait, unsigned int *submitted)
 {
-	int ret = rxring_submit_and_wait(&s->ring, to_wait);
+	struct rxring_enter e = {
+		.to_submit = to_submit,
+		.min_complete = to_wait,
+	};
 
-	if (ret < 0)
-		return ret;
-	*submitted = (unsigned int)ret;
+	*submitted = 0;
+	if (ioctl(s->ring.fd, RXRING_IOC_ENTER, &e) < 0)
+		return -errno;
+	*submitted = e.submitted;
 	return 0;
 }
 
@@ -253,7 +280,7 @@ submit:
 			to_wait = s->inflight + to_submit < batch_complete ?
 				  s->inflight + to_submit : batch_complete;
 
-		ret = do_enter(s, to_wait, &submitted);
+		ret = do_enter(s, to_submit, to_wait, &submitted);
 		s->calls++;
 
 		this_reap = reap_events(s);
@@ -301,7 +328,7 @@ submit:
 	while (s->inflight) {
 		unsigned int submitted;
 
-		ret = do_enter(s, 1, &submitted);
+		ret = do_enter(s, 0, 1, &submitted);
 		if (ret < 0 && ret != -EINTR)
 			return 1;
 		if (reap_events(s) < 0)
