@@ -24,7 +24,10 @@
 #   BENCH_CONF     bench mode: settings for scripts/vm/bench, shell
 #                  assignments ("RUNS=3 SECS=5 SET=full"); its result lines
 #                  go to build/vm/KVER/bench.txt
-#   RXRING_FUZZ_SEED, RXRING_FUZZ_SQES, RXRING_TEARDOWN_ITERS
+#   BENCH_SCRIPT   bench mode: the guest script to run instead of
+#                  scripts/vm/bench (e.g. scripts/vm/u2u-bench)
+#   RXRING_FUZZ_SEED, RXRING_FUZZ_SQES, RXRING_TEARDOWN_ITERS, RXRING_U2U_N,
+#   RXRING_U2U_ONLY
 #                  passed on to the selftests in the guest (see their files)
 #
 # Files in build/vm/KVER/: console.log (serial console, ttyS0), results.log
@@ -187,7 +190,7 @@ rm -f "$root/usr/bin/timeout"
 cp "$here/vm/timeout" "$root/usr/bin/timeout"
 cp "$here/vm/init" "$root/init"
 if [ "$mode" = bench ]; then
-	cp "$here/vm/bench" "$root/bench"
+	cp "${BENCH_SCRIPT:-$here/vm/bench}" "$root/bench"
 	chmod 755 "$root/bench"
 	printf '%s\n' "${BENCH_CONF:-}" >"$root/bench.conf"
 fi
@@ -360,7 +363,8 @@ vm_cpus=2
 [ "${VM_ICOUNT:-0}" != 1 ] || vm_cpus=1
 append="$append rxring_lane=$lane$builtin_params"
 # Test knobs for the guest's environment (scripts/vm/init exports them).
-for v in RXRING_FUZZ_SEED RXRING_FUZZ_SQES RXRING_TEARDOWN_ITERS; do
+for v in RXRING_FUZZ_SEED RXRING_FUZZ_SQES RXRING_TEARDOWN_ITERS \
+	RXRING_U2U_N RXRING_U2U_ONLY; do
 	if [ -n "${!v:-}" ]; then
 		append="$append rxring_env=$v=${!v}"
 	fi

@@ -932,6 +932,12 @@ int main(int argc, char **argv)
 				}
 				if (!k || r.rtt_us < c->rtt_us)
 					c->rtt_us = r.rtt_us;
+				/* Progress, for a run that is cut short. */
+				fprintf(stderr,
+					"%s batch %u run %u: %s, %.0f msgs/s, %.2f us\n",
+					methods[i].name, batches[j], k + 1,
+					c->ok ? "ok" : "FAILED", r.rate,
+					r.rtt_us);
 			}
 			failed |= !c->ok;
 		}
