@@ -17,6 +17,7 @@
 #   RXRING_KO      a prebuilt rxring.ko (or .ko.xz/.ko.zst/.ko.gz, e.g. the
 #                  one DKMS built) to test instead of building one; its
 #                  vermagic must name KERNEL
+#   VM_CMDLINE     more guest kernel parameters (e.g. idle=poll)
 #   VERBOSE=1      stream the guest console (to stderr) while it runs
 #   VM_ICOUNT=1    count instructions instead of running on the host's
 #                  clock (QEMU -icount): reproducible benchmarks on a busy host
@@ -361,7 +362,7 @@ truncate -s 256M "$out/disk.img"
 append="console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off rxring_mode=$mode"
 vm_cpus=2
 [ "${VM_ICOUNT:-0}" != 1 ] || vm_cpus=1
-append="$append rxring_lane=$lane$builtin_params"
+append="$append rxring_lane=$lane$builtin_params${VM_CMDLINE:+ $VM_CMDLINE}"
 # Test knobs for the guest's environment (scripts/vm/init exports them).
 for v in RXRING_FUZZ_SEED RXRING_FUZZ_SQES RXRING_TEARDOWN_ITERS \
 	RXRING_U2U_N RXRING_U2U_ONLY; do
