@@ -10,9 +10,12 @@
 #                   best of 3 runs of at most 1 s per cell, batch 1 and 32)
 #   VM_ICOUNT=1     see scripts/vm.sh (one vCPU: no cross-CPU wake-ups)
 #
+#   VM_CMDLINE      more guest kernel parameters (scripts/vm.sh)
+#
 # Files: build/u2u-bench/raw-KVER.txt (the tool's table as the guest
 # printed it), build/u2u-bench/vm-KVER.tap, build/u2u-bench/results.md (a
-# markdown table per kernel: msgs/s, round trip, ratios to the pipe).
+# markdown table per kernel: msgs/s, round trip, ratios to the pipe); with
+# VM_ICOUNT=1, raw-icount-KVER.txt and results-icount.md.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,13 +26,16 @@ if [ $# -eq 0 ]; then
 	set -- 6.1 6.12
 fi
 mkdir -p "$out/bin" "$out/selftests"
+sfx=
+[ "${VM_ICOUNT:-0}" != 1 ] || sfx=-icount
+results=$out/results$sfx.md
 
 make -C "$top" userspace >"$out/build.log" 2>&1 ||
 	{ echo "u2u-bench: userspace build failed ($out/build.log)" >&2; exit 1; }
 rm -f "$out"/bin/*
 cp "$top/build/userspace/bin/rxring-u2u-bench" "$out/bin/"
 
-: >"$out/results.md"
+: >"$results"
 status=0
 for k in "$@"; do
 	echo "u2u-bench: kernel $k" >&2
@@ -45,10 +51,11 @@ for k in "$@"; do
 		status=1
 		continue
 	fi
-	cp "$raw" "$out/raw-$kver.txt"
+	cp "$raw" "$out/raw$sfx-$kver.txt"
 	# The table: msgs/s and round trip per method and batch, each also
 	# as a ratio to the pipe of the same batch size.
-	awk -v kver="$kver" -v cpus="$(sed -n 's/^RXRING-U2U-CPUS //p' "$raw")" '
+	awk -v kver="$kver" -v icount="$sfx" \
+	    -v cpus="$(sed -n 's/^RXRING-U2U-CPUS //p' "$raw")" '
 	$1 == "RXRING-U2U" && $2 == "rxring-u2u-bench:" {
 		sub(/^RXRING-U2U rxring-u2u-bench: /, ""); conf = $0; next
 	}
@@ -59,7 +66,8 @@ for k in "$@"; do
 		rate[b, m] = $4; rtt[b, m] = $6; calls[b, m] = $7
 	}
 	END {
-		printf "**%s** (%s vCPUs; %s)\n\n", kver, cpus, conf
+		printf "**%s** (%s vCPU%s%s; %s)\n\n", kver, cpus,
+			cpus == 1 ? "" : "s", icount ? ", QEMU -icount" : "", conf
 		print "| method | batch | msgs/s | x pipe | round trip (us) | pipe RTT / RTT | futex calls/msg |"
 		print "|---|---:|---:|---:|---:|---:|---:|"
 		for (i = 1; i <= nb; i++) {
@@ -76,7 +84,7 @@ for k in "$@"; do
 			}
 		}
 		print ""
-	}' "$raw" >>"$out/results.md"
+	}' "$raw" >>"$results"
 done
-cat "$out/results.md"
+cat "$results"
 exit $status
