@@ -17,6 +17,7 @@
 #   RXRING_KO      a prebuilt rxring.ko (or .ko.xz/.ko.zst/.ko.gz, e.g. the
 #                  one DKMS built) to test instead of building one; its
 #                  vermagic must name KERNEL
+#   VM_CMDLINE     more guest kernel parameters (e.g. idle=poll)
 #   VERBOSE=1      stream the guest console (to stderr) while it runs
 #   VM_ICOUNT=1    count instructions instead of running on the host's
 #                  clock (QEMU -icount): reproducible benchmarks on a busy host
@@ -26,8 +27,10 @@
 #   BENCH_CONF     bench mode: settings for scripts/vm/bench, shell
 #                  assignments ("RUNS=3 SECS=5 SET=full"); its result lines
 #                  go to build/vm/KVER/bench.txt
+#   BENCH_SCRIPT   bench mode: the guest script to run instead of
+#                  scripts/vm/bench (e.g. scripts/vm/u2u-bench)
 #   RXRING_FUZZ_SEED, RXRING_FUZZ_SQES, RXRING_FUZZ_SECS, RXRING_FUZZ_JOBS,
-#   RXRING_TEARDOWN_ITERS
+#   RXRING_TEARDOWN_ITERS, RXRING_U2U_N, RXRING_U2U_ONLY
 #                  passed on to the selftests in the guest (see their files);
 #                  with RXRING_FUZZ_SECS (a long fuzzing run, see
 #                  scripts/fuzz-long.sh) the per-program time limit and the
@@ -202,7 +205,7 @@ rm -f "$root/usr/bin/timeout"
 cp "$here/vm/timeout" "$root/usr/bin/timeout"
 cp "$here/vm/init" "$root/init"
 if [ "$mode" = bench ]; then
-	cp "$here/vm/bench" "$root/bench"
+	cp "${BENCH_SCRIPT:-$here/vm/bench}" "$root/bench"
 	chmod 755 "$root/bench"
 	printf '%s\n' "${BENCH_CONF:-}" >"$root/bench.conf"
 fi
@@ -384,14 +387,14 @@ truncate -s 256M "$out/disk.img"
 append="console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off rxring_mode=$mode"
 vm_cpus=2
 [ "${VM_ICOUNT:-0}" != 1 ] || vm_cpus=1
-append="$append rxring_lane=$lane$builtin_params"
+append="$append rxring_lane=$lane$builtin_params${VM_CMDLINE:+ $VM_CMDLINE}"
 # The debug kernel's ACPI interpreter is so slow under emulation that
 # evaluating the PCI IRQ routing (_PRT) runs into its 30 s loop timeout at
 # every boot; PCI works without ACPI (NVMe uses MSI-X).
 [ "$lane" != debug ] || append="$append pci=noacpi"
 # Test knobs for the guest's environment (scripts/vm/init exports them).
 for v in RXRING_FUZZ_SEED RXRING_FUZZ_SQES RXRING_FUZZ_SECS RXRING_FUZZ_JOBS \
-		RXRING_TEARDOWN_ITERS; do
+		RXRING_TEARDOWN_ITERS RXRING_U2U_N RXRING_U2U_ONLY; do
 	if [ -n "${!v:-}" ]; then
 		append="$append rxring_env=$v=${!v}"
 	fi

@@ -131,6 +131,7 @@ struct rxring_u2u_stats {
 	__u64	wakes;		/* FUTEX WAKEs issued */
 	__u64	waits;		/* FUTEX WAITs issued (synchronous) */
 	__u64	liveness_checks;/* pidfd polls */
+	__u64	yields;		/* sched_yield() calls while polling */
 };
 
 /* One side of a pair, private to the process. */
@@ -156,6 +157,10 @@ struct rxring_u2u {
 	unsigned int role;	/* RXRING_U2U_SUBMITTER or _HANDLER */
 	int error;		/* sticky: -EIO (garbage), -EPIPE (peer gone) */
 	__u32 sqe_armed;	/* RXRING_U2U_WAIT_* ever armed as SQEs */
+	__u32 spin_yield;	/* polls between two sched_yield() while
+				 * spinning: 64, or 1 when the creating or
+				 * attaching thread could run on one CPU only */
+	__u32 __resv;
 	struct rxring_u2u_ring prod;	/* SQ (submitter) or CQ (handler) */
 	struct rxring_u2u_ring cons;	/* CQ (submitter) or SQ (handler) */
 	struct rxring_u2u_side *mine;	/* our line of the shared header */
@@ -237,6 +242,16 @@ int rxring_u2u_push_sqes(struct rxring_u2u *u, const struct rxring_sqe *sqes,
  */
 struct rxring_sqe *rxring_u2u_get_sqe(struct rxring_u2u *u);
 int rxring_u2u_submit(struct rxring_u2u *u);
+
+/*
+ * Submitter, without a copy, in bulk: point *sqes at up to n free SQ slots
+ * after those already handed out (only contiguous ones: fewer at the end
+ * of the ring) and return how many, handed out like get_sqe's until the
+ * next rxring_u2u_submit(). -EAGAIN when the SQ is full, -EPIPE, -EIO,
+ * -EINVAL (n == 0).
+ */
+int rxring_u2u_get_sqes(struct rxring_u2u *u, struct rxring_sqe **sqes,
+			unsigned int n);
 
 /*
  * Handler: take up to n SQEs. Returns the number taken (1..n), -EAGAIN

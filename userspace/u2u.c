@@ -178,6 +178,20 @@ void rxring_u2u_forget(struct rxring_u2u *u)
 	errno = saved;
 }
 
+/*
+ * Whether the calling thread can run on one CPU only (a one-CPU machine, or
+ * pinned). Then a peer that is not asleep is waiting for this CPU, and
+ * polling for it is wasted: a waiter yields the CPU at once instead.
+ */
+static bool u2u_one_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	return !sched_getaffinity(0, sizeof(set), &set) &&
+	       CPU_COUNT(&set) == 1;
+}
+
 /* Point the private state at the mapping, for role (SUBMITTER/HANDLER). */
 static void u2u_bind(struct rxring_u2u *u, const struct u2u_layout *l,
 		     __u32 sq, __u32 cq, __u64 data, unsigned int role)
@@ -223,6 +237,7 @@ static void u2u_bind(struct rxring_u2u *u, const struct u2u_layout *l,
 	cons->peer_index = cons->index;
 	u->data = data ? base + l->data_off : NULL;
 	u->data_size = data;
+	u->spin_yield = u2u_one_cpu() ? 1 : 64;
 }
 
 /* Take side role (1 or 2) of the pair: 0, or -EBUSY when it is taken. */
@@ -602,6 +617,37 @@ struct rxring_sqe *rxring_u2u_get_sqe(struct rxring_u2u *u)
 	if (room <= (long)r->pending)
 		return NULL;
 	return &ring[(r->index + r->pending++) & r->mask];
+}
+
+int rxring_u2u_get_sqes(struct rxring_u2u *u, struct rxring_sqe **sqes,
+			unsigned int n)
+{
+	struct rxring_u2u_ring *r = &u->prod;
+	struct rxring_sqe *ring = r->entries;
+	__u32 slot;
+	long room;
+	int ret;
+
+	if (u->role != RXRING_U2U_SUBMITTER || !n || n > INT_MAX / 2)
+		return u->sh ? -EINVAL : -EBADF;
+	ret = u2u_can_produce(u);
+	if (ret)
+		return ret;
+	room = u2u_room(u, r->pending + n);
+	if (room < 0)
+		return (int)room;
+	room -= r->pending;
+	if (room <= 0)
+		return -EAGAIN;
+	/* Only what is contiguous: the rest comes with the next call. */
+	slot = (__u32)((r->index + r->pending) & r->mask);
+	if ((unsigned long)room > r->entries_nr - slot)
+		room = (long)(r->entries_nr - slot);
+	if ((unsigned long)room < n)
+		n = (unsigned int)room;
+	*sqes = &ring[slot];
+	r->pending += n;
+	return (int)n;
 }
 
 int rxring_u2u_submit(struct rxring_u2u *u)
@@ -1002,38 +1048,52 @@ int rxring_u2u_wait(struct rxring_u2u *u, unsigned int what,
 static int u2u_wait(struct rxring_u2u *u, unsigned int what,
 		    __s64 timeout_ns, __u32 bit, __u64 *word)
 {
-	__s64 deadline = -1, slice, left, now;
-	unsigned int spins;
+	__s64 deadline = -1, slice, left, now, end = 0;
+	unsigned int spins, polls, rounds;
 	int ret;
 
 	ret = u2u_ready_or_gone(u, what);
 	if (ret)
 		return ret > 0 ? 0 : ret;
-	now = u2u_now_ns();
-	if (timeout_ns >= 0)
-		deadline = now + timeout_ns;
 	/*
 	 * A busy peer answers within microseconds, sooner than a sleep and
-	 * a wake-up take: poll the index a little first. Every 64 polls, read
-	 * the clock and yield the CPU, in case the peer waits for this one
-	 * (both on one CPU, or more runnable tasks than CPUs).
+	 * a wake-up take: poll the index a little first (not when the caller
+	 * does not want to wait at all). Every `polls` polls (64; 1 when
+	 * this thread has one CPU: polling is no use then) yield the CPU, in
+	 * case the peer waits for this one (both on one CPU, or more runnable
+	 * tasks than CPUs). The clock is only read between rounds (every
+	 * round, every 8th with one CPU): reading it can be a system call
+	 * (no vDSO clock source, e.g. HPET), and a peer that answers during
+	 * the first polls should cost none.
 	 */
-	if (u->spin_ns > 0) {
-		__s64 end = now + u->spin_ns;
-
-		if (deadline >= 0 && deadline < end)
-			end = deadline;
+	if (u->spin_ns > 0 && timeout_ns) {
+		polls = u->spin_yield ? u->spin_yield : 64;
+		rounds = polls == 1 ? 8 : 1;
 		for (spins = 1;; spins++) {
 			u2u_cpu_relax();
 			ret = u2u_ready_or_gone(u, what);
 			if (ret)
 				return ret > 0 ? 0 : ret;
-			if (spins % 64)
+			if (spins % polls)
 				continue;
-			if (u2u_now_ns() >= end)
-				break;
+			if (!(spins / polls % rounds)) {
+				now = u2u_now_ns();
+				if (!end) {
+					/* The deadline counts from here. */
+					if (timeout_ns > 0)
+						deadline = now + timeout_ns;
+					end = now + u->spin_ns;
+					if (deadline >= 0 && deadline < end)
+						end = deadline;
+				}
+				if (now >= end)
+					break;
+			}
 			sched_yield();
+			u->stats.yields++;
 		}
+	} else if (timeout_ns >= 0) {
+		deadline = u2u_now_ns() + timeout_ns;
 	}
 	for (;;) {
 		ret = u2u_announce(u, bit, what);

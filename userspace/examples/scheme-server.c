@@ -40,7 +40,7 @@
  *	cc -O2 -o rxring-scheme-server scheme-server.c \
  *		$(pkg-config --cflags --libs librxring)
  * In this tree, make -C userspace builds it statically as
- * build/userspace/bin/rxring-scheme-server; the u2u selftest runs it.
+ * build/userspace/examples/scheme-server; the u2u selftest runs it.
  */
 #include <errno.h>
 #include <fcntl.h>
