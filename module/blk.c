@@ -79,8 +79,11 @@ static void rxring_io_error(struct rxring_pending *p, int err)
 	} while (!atomic_try_cmpxchg(&p->io.res, &old, err));
 }
 
-/* Drop a reference to record @idx; the last one completes it. */
-static void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
+/*
+ * Drop a reference to record @idx; the last one completes it. Also
+ * iopoll.c's, which holds one while it polls the record's bio.
+ */
+void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 {
 	struct rxring_pending *p = &ctx->pend[idx];
 	struct rxring_result res = {};
@@ -89,6 +92,8 @@ static void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 
 	if (!atomic_dec_and_test(&p->io.bios))
 		return;
+	if (unlikely(p->flags & RXRING_PF_POLLED))
+		rxring_iopoll_done(ctx, p);
 	res.status = atomic_read(&p->io.res);
 	file = p->flags & RXRING_PF_FIXED_FILE ? NULL : p->io.file;
 	if (rxring_in_submit(ctx)) {
@@ -190,6 +195,12 @@ static void rxring_iob_alloc(struct rxring_ctx *ctx)
 			    GFP_KERNEL_ACCOUNT);
 	if (!ctx->iob)
 		ctx->nr_iob = 0;	/* the bio_set it is, then */
+}
+
+/* The record's own bio, which IOPOLL polls (iopoll.c). */
+struct bio *rxring_blk_own_bio(struct rxring_ctx *ctx, u32 idx)
+{
+	return &ctx->iob[idx].rb.bio;
 }
 
 void rxring_blk_teardown(struct rxring_ctx *ctx)
@@ -305,6 +316,8 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		pos += bio->bi_iter.bi_size;
 		if (first && !iov_iter_count(iter)) {
 			/* All in one bio: its completion completes the request. */
+			if (unlikely(ctx->flags & RXRING_CREATE_IOPOLL))
+				rxring_iopoll_bio(ctx, idx, bio);
 			submit_bio(bio);
 			return -EIOCBQUEUED;
 		}
