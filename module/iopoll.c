@@ -145,6 +145,8 @@ int rxring_iopoll_reap(struct rxring_ctx *ctx)
 
 		if (!(READ_ONCE(ctx->pend[idx].flags) & RXRING_PF_POLLED))
 			continue;
+		/* The flag was set after ctx->iob: see rxring_iopoll_bio(). */
+		smp_rmb();
 		left--;
 		bio = rxring_blk_own_bio(ctx, idx);
 		bdev = READ_ONCE(bio->bi_bdev);

@@ -377,6 +377,8 @@ int rxring_iopoll_reap(struct rxring_ctx *ctx);
 int rxring_iopoll_wait(struct rxring_ctx *ctx, u32 min_complete,
 		       ktime_t *deadline);
 void rxring_iopoll_drain(struct rxring_ctx *ctx);
+struct seq_file;
+void rxring_poll_show(struct seq_file *m, struct rxring_ctx *ctx);
 
 /*
  * fileops.c: OPEN, CLOSE, DUP, SEEK, FSTAT, MMAP, MUNMAP, in the task that

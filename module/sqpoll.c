@@ -48,6 +48,7 @@
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
@@ -70,6 +71,8 @@ struct rxring_sqpoll {
 	struct mm_struct *mm;		/* the creator's, mmgrab()bed */
 	const struct cred *cred;	/* the creator's */
 	unsigned long idle;		/* jiffies without work before sleeping */
+	u32 idle_ms;
+	u64 sleeps;			/* times it went to sleep */
 	struct wait_queue_entry wait;	/* on cq_wait while asleep */
 	/* The thread's own state. */
 	u64 last_tail;			/* the SQ tail before the last pass */
@@ -166,8 +169,10 @@ static void rxring_sq_sleep(struct rxring_sqpoll *sqp)
 	 */
 	smp_mb();
 	if (!kthread_should_stop() && !rxring_sq_has_work(sqp) &&
-	    !atomic_read(&ctx->nr_polled))
+	    !atomic_read(&ctx->nr_polled)) {
+		WRITE_ONCE(sqp->sleeps, sqp->sleeps + 1);
 		schedule();
+	}
 	finish_wait(&ctx->cq_wait, &sqp->wait);
 	WRITE_ONCE(sqp->sleeping, false);
 	rxring_sq_status(sqp, false);
@@ -263,6 +268,7 @@ int rxring_sqpoll_create(struct rxring_ctx *ctx, const struct rxring_create *p)
 		goto err_count;
 	sqp->ctx = ctx;
 	sqp->idle = max(msecs_to_jiffies(p->sq_thread_idle), 1UL);
+	sqp->idle_ms = p->sq_thread_idle;
 	task = kthread_create(rxring_sq_thread, sqp, "rxsq-%d",
 			      task_tgid_nr(current));
 	if (IS_ERR(task)) {
@@ -341,6 +347,23 @@ int rxring_sqpoll_check_sqe(struct rxring_ctx *ctx,
 		/* They act on the calling task's fds, cwd, memory, children. */
 		return -EOPNOTSUPP;
 	}
+}
+
+/* debugfs stats: the thread, polled I/O. */
+void rxring_poll_show(struct seq_file *m, struct rxring_ctx *ctx)
+{
+	struct rxring_sqpoll *sqp = ctx->sqp;
+
+	if (sqp) {
+		seq_printf(m, "sq_thread_pid: %d\n", task_pid_nr(sqp->task));
+		seq_printf(m, "sq_thread_state: %s\n",
+			   READ_ONCE(sqp->sleeping) ? "sleeping" : "running");
+		seq_printf(m, "sq_thread_idle_ms: %u\n", sqp->idle_ms);
+		seq_printf(m, "sq_thread_sleeps: %llu\n", READ_ONCE(sqp->sleeps));
+	}
+	if (ctx->flags & RXRING_CREATE_IOPOLL)
+		seq_printf(m, "polled_in_flight: %d\n",
+			   atomic_read(&ctx->nr_polled));
 }
 
 /* SQ entries up to @tail (its low 32 bits) are taken. */

@@ -628,6 +628,8 @@ long rxring_enter(struct rxring_ctx *ctx, struct rxring_enter __user *uarg)
 		return -EFAULT;
 
 	if (e.flags & RXRING_ENTER_ONLY_NOTIFY) {
+		if (ctx->sqp)
+			rxring_sqpoll_enter(ctx, &e, NULL);
 		wake_up_all(&ctx->cq_wait);
 		return rxring_cq_filled(ctx);
 	}

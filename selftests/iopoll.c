@@ -669,6 +669,48 @@ TEST_F_TIMEOUT(iopoll, teardown_in_flight, 120)
 		close(go[0]);
 		close(go[1]);
 	}
+	/* The same with SQPOLL: the thread polls when it is killed. */
+	for (round = 0; round < 4; round++) {
+		int go[2];
+		pid_t pid;
+		char c;
+
+		ASSERT_EQ(0, pipe(go));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			struct rxring_sqe sqe;
+			struct rx cr;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			memset(&cr, 0, sizeof(cr));
+			cr.fd = rx_open();
+			rx_create_init(&cr.cr, N, 0, RXRING_CREATE_IOPOLL |
+				       RXRING_CREATE_SQPOLL);
+			if (cr.fd < 0 || rx_create(cr.fd, &cr.cr) ||
+			    rx_map(&cr) || reg_files(cr.fd, &fd, 1))
+				_exit(2);
+			for (;;) {
+				for (i = 0; i < N && rx_sq_space(&cr); i++) {
+					rw_sqe(&sqe, RXRING_OP_READ, 0,
+					       buf + i * BS, BS, i * BS, i);
+					sqe.syscall_flags = RXRING_RW_FIXED_FILE;
+					rx_push(&cr, &sqe);
+				}
+				rx_publish(&cr);
+				rx_drain(&cr);
+				if (write(go[1], "g", 1) != 1)
+					_exit(4);
+			}
+		}
+		ASSERT_EQ(1, read(go[0], &c, 1));
+		rx_sleep_ms(round * 3);
+		kill(pid, SIGKILL);
+		ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		EXPECT_TRUE(WIFSIGNALED(st));
+		close(go[0]);
+		close(go[1]);
+	}
 	/* The device is idle again: its I/O all completed. */
 	ASSERT_EQ(0, setup(&r, N, 0));
 	EXPECT_EQ(BS, rw_one(&r, RXRING_OP_READ, fd, buf, BS, 0));

@@ -220,6 +220,46 @@ static int proc_last_cpu(int tid)
 	return p ? atoi(p) : -1;
 }
 
+/*
+ * A "key: value" of this process's newest debugfs stats file (one ring at
+ * a time here), as a number; -2 without debugfs, -1 without the key.
+ */
+static long long my_stat(const char *key)
+{
+	const char *dir = "/sys/kernel/debug/rxring";
+	char file[300], text[4096];
+	long long val = -2, pid;
+	struct dirent *d;
+	long best = -1;
+	DIR *dp = opendir(dir);
+
+	if (!dp)
+		return -2;
+	while ((d = readdir(dp))) {
+		long id = strtol(d->d_name, NULL, 10);
+		char *p;
+
+		if (id <= best)
+			continue;
+		snprintf(file, sizeof(file), "%s/%s/stats", dir, d->d_name);
+		if (rw_read_str(file, text, sizeof(text)))
+			continue;
+		p = strstr(text, "\npid: ");
+		pid = p ? strtoll(p + 6, NULL, 10) : -1;
+		if (pid != getpid())
+			continue;
+		best = id;
+		p = strstr(text, key);
+		val = p && p[strlen(key)] == ':' ?
+		      strtoll(p + strlen(key) + 1, NULL, 10) : -1;
+		/* The one text value: the thread's state. */
+		if (p && !strcmp(key, "sq_thread_state"))
+			val = !strncmp(p + strlen(key) + 2, "sleeping", 8);
+	}
+	closedir(dp);
+	return val;
+}
+
 static int sqpoll_max_param(int set)
 {
 	const char *path = "/sys/module/rxring/parameters/sqpoll_max";
@@ -268,6 +308,13 @@ TEST_F_TIMEOUT(sqpoll, probe_and_create, 120)
 	EXPECT_EQ(RXRING_CREATE_SQPOLL, r.cr.flags);
 	EXPECT_EQ(0U, r.cr.sq_thread_cpu);
 	EXPECT_LE(0, sq_thread_tid(getpid()));
+	/* debugfs names the thread and its idle time. */
+	if (my_stat("pid") != -2) {
+		EXPECT_EQ(sq_thread_tid(getpid()), my_stat("sq_thread_pid"));
+		EXPECT_EQ(RXRING_SQ_THREAD_IDLE_DEFAULT,
+			  my_stat("sq_thread_idle_ms"));
+		EXPECT_EQ(-1, my_stat("polled_in_flight"));
+	}
 	rx_teardown(&r);
 	/* Its thread goes with it. */
 	EXPECT_EQ(0, sq_wait_thread_gone(getpid(), SQP_WAIT_MS));
@@ -432,6 +479,11 @@ TEST_F_TIMEOUT(sqpoll, need_wakeup, 120)
 	ASSERT_EQ(0, sq_setup(&r, 8, 0, 0, 300, 0));
 	/* Idle: it goes to sleep and says so. */
 	ASSERT_EQ(0, sq_wait_status(&r, true, SQP_WAIT_MS));
+	if (my_stat("pid") != -2) {
+		rx_sleep_ms(20);
+		EXPECT_EQ(1, my_stat("sq_thread_state"));
+		EXPECT_EQ(1, my_stat("sq_thread_sleeps"));
+	}
 	rx_push_nop(&r, 1);
 	sq_publish(&r);
 	rx_sleep_ms(200);

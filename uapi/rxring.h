@@ -219,6 +219,10 @@ struct rxring_create {
  * least min_complete CQ slots are filled (or the timeout, or a signal).
  * The ioctl returns the number of filled CQ slots; submitted says how many
  * SQ entries were consumed, including any dropped ones.
+ * SQPOLL instances: ENTER takes no SQE (submitted is 0); it wakes the
+ * kernel thread, and WAKEUP_ON_SQ_AVAIL waits until the thread took every
+ * SQE published before the call. IOPOLL instances: ENTER polls for polled
+ * I/O (while it waits, and once when it waits for nothing).
  */
 struct rxring_enter {
 	__u32	to_submit;	/* in */
