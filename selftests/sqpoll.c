@@ -322,6 +322,13 @@ TEST_F_TIMEOUT(sqpoll, probe_and_create, 120)
 	/* Other values are kept. */
 	ASSERT_EQ(0, sq_setup(&r, 8, 0, RXRING_CREATE_INDIRECT, 1, 0));
 	EXPECT_EQ(1U, r.cr.sq_thread_idle);
+	/* INDIRECT: the thread reads the index array too. */
+	rx_push_nop(&r, 20);
+	rx_push_nop(&r, 21);
+	sq_publish(&r);
+	EXPECT_LE(2, rx_enter(&r, 0, 2, RXRING_ENTER_TIMEOUT, 10 * RX_NSEC,
+			      NULL));
+	EXPECT_EQ(0, rx_reap_nops(&r, 20, 2)) TH_LOG("%s", rx_why);
 	rx_teardown(&r);
 	ASSERT_EQ(0, sq_setup(&r, 8, 0, 0, RXRING_SQ_THREAD_IDLE_MAX, 0));
 	EXPECT_EQ((__u32)RXRING_SQ_THREAD_IDLE_MAX, r.cr.sq_thread_idle);
@@ -476,7 +483,7 @@ TEST_F_TIMEOUT(sqpoll, need_wakeup, 120)
 {
 	struct rx r;
 
-	ASSERT_EQ(0, sq_setup(&r, 8, 0, 0, 300, 0));
+	ASSERT_EQ(0, sq_setup(&r, 8, 0, 0, 1000, 0));
 	/* Idle: it goes to sleep and says so. */
 	ASSERT_EQ(0, sq_wait_status(&r, true, SQP_WAIT_MS));
 	if (my_stat("pid") != -2) {
@@ -494,12 +501,19 @@ TEST_F_TIMEOUT(sqpoll, need_wakeup, 120)
 	/* Any ENTER wakes it. */
 	ASSERT_LE(0, rx_enter(&r, 0, 0, 0, 0, NULL));
 	ASSERT_EQ(0, sq_wait_cq(&r, 1, SQP_WAIT_MS));
-	/* Awake (for 300 ms without work) the flag is clear. */
+	/* Awake (for 1 s without work) the flag is clear. */
 	EXPECT_EQ(0U, sq_status(&r) & RXRING_RING_NEED_WAKEUP);
 	EXPECT_EQ(0, rx_reap_nops(&r, 1, 1)) TH_LOG("%s", rx_why);
 	/* Idle again: asleep again. */
 	ASSERT_EQ(0, sq_wait_status(&r, true, SQP_WAIT_MS));
-	/* A waiting ENTER wakes it too. */
+	/* ONLY_NOTIFY wakes it too. */
+	rx_push_nop(&r, 3);
+	sq_publish(&r);
+	EXPECT_LE(0, rx_enter(&r, 0, 0, RXRING_ENTER_ONLY_NOTIFY, 0, NULL));
+	ASSERT_EQ(0, sq_wait_cq(&r, 1, SQP_WAIT_MS));
+	EXPECT_EQ(0, rx_reap_nops(&r, 3, 1)) TH_LOG("%s", rx_why);
+	ASSERT_EQ(0, sq_wait_status(&r, true, SQP_WAIT_MS));
+	/* And a waiting ENTER. */
 	rx_push_nop(&r, 2);
 	sq_publish(&r);
 	EXPECT_LE(1, rx_enter(&r, 0, 1, RXRING_ENTER_TIMEOUT, 10 * RX_NSEC,

@@ -247,6 +247,10 @@ int rxring_peek_batch(struct rxring *ring, struct rxring_completion *c,
 	unsigned int n = 0, zombies = 0;
 	__u64 pos = 0;
 
+	if (!avail && (ring->flags & RXRING_CREATE_IOPOLL)) {
+		rxring_iopoll_once(ring);
+		avail = rxring_load_acquire(&cq->hdr->tail) - head;
+	}
 	if (avail > cq->entries)	/* tail not where a kernel can put it */
 		return -EIO;
 	while (n < max && pos < avail) {
