@@ -128,9 +128,10 @@ void rxring_blk_settle(struct rxring_ctx *ctx)
 
 /*
  * Drop a reference to record @idx; the last one completes it. A request
- * in one bio has just that one, which needs no counting.
+ * in one bio has just that one, which needs no counting, unless IOPOLL's
+ * poller may take one too (iopoll.c): then it is counted as well.
  */
-static void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
+void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 {
 	struct rxring_pending *p = &ctx->pend[idx];
 	struct rxring_result res = {};
@@ -140,6 +141,8 @@ static void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 	if ((p->flags & RXRING_PF_MULTI_BIO) &&
 	    !atomic_dec_and_test(&p->io.bios))
 		return;
+	if (unlikely(p->flags & RXRING_PF_POLLED))
+		rxring_iopoll_done(ctx, p);
 	res.status = atomic_read(&p->io.res);
 	file = p->flags & RXRING_PF_FIXED_FILE ? NULL : p->io.file;
 	if (rxring_in_submit(ctx)) {
@@ -241,6 +244,12 @@ static void rxring_iob_alloc(struct rxring_ctx *ctx)
 	ctx->iob = kvcalloc(ctx->nr_iob, sizeof(*ctx->iob), RXRING_GFP);
 	if (!ctx->iob)
 		ctx->nr_iob = 0;	/* the bio_set it is, then */
+}
+
+/* The record's own bio, which IOPOLL polls (iopoll.c). */
+struct bio *rxring_blk_own_bio(struct rxring_ctx *ctx, u32 idx)
+{
+	return &ctx->iob[idx].rb.bio;
 }
 
 void rxring_blk_teardown(struct rxring_ctx *ctx)
@@ -372,6 +381,11 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		if (first) {
 			if (!iov_iter_count(iter)) {
 				/* All in one bio: it completes the request. */
+				if (unlikely(ctx->flags & RXRING_CREATE_IOPOLL)) {
+					/* The poller counts in io.bios. */
+					p->flags |= RXRING_PF_MULTI_BIO;
+					rxring_iopoll_bio(ctx, idx, bio);
+				}
 				submit_bio(bio);
 				return -EIOCBQUEUED;
 			}

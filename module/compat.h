@@ -8,6 +8,7 @@
 #define RXRING_COMPAT_H
 
 #include <linux/bio.h>
+#include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/fsnotify.h>
@@ -136,6 +137,26 @@ static inline ssize_t rxring_vfs_iter_write(struct file *file,
 	ret = vfs_iter_write(file, iter, ppos, flags);
 	file_end_write(file);
 	return ret;
+#endif
+}
+
+/*
+ * Whether polled bios (REQ_POLLED) on blk-mq queue @q go to poll queues
+ * that bio_poll() reaps. 6.1 keeps that in QUEUE_FLAG_POLL (set when the
+ * tag set has poll queues) and quietly submits a polled bio to @q without
+ * it as an interrupt-driven one; 6.12 has BLK_FEAT_POLL (set for every
+ * tag set with a poll map, whether it has poll queues or not) and fails a
+ * polled bio with BLK_STS_NOTSUPP when there are none, which is what
+ * blk_mq_can_poll() (block/blk-mq.h, internal) checks. Kbuild keys
+ * RXRING_HAVE_BLK_FEAT_POLL on BLK_FEAT_POLL (6.11).
+ */
+static inline bool rxring_queue_can_poll(struct request_queue *q)
+{
+#ifdef RXRING_HAVE_BLK_FEAT_POLL
+	return (q->limits.features & BLK_FEAT_POLL) &&
+	       q->tag_set->map[HCTX_TYPE_POLL].nr_queues;
+#else
+	return test_bit(QUEUE_FLAG_POLL, &q->queue_flags);
 #endif
 }
 

@@ -96,6 +96,7 @@ static int rxring_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "barrier: %s\n",
 		   barrier < ARRAY_SIZE(rxring_barrier_names) ?
 		   rxring_barrier_names[barrier] : "?");
+	rxring_poll_show(m, ctx);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rxring_stats);

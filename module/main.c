@@ -72,6 +72,9 @@ static int rxring_release(struct inode *inode, struct file *file)
 	struct rxring_ctx *ctx = file->private_data;
 
 	rxring_debugfs_remove(ctx);
+	/* Before anything it uses goes: the SQPOLL thread, polled I/O. */
+	rxring_sqpoll_stop(ctx);
+	rxring_iopoll_drain(ctx);
 	rxring_pend_teardown(ctx);
 	rxring_fixed_teardown(ctx);
 	rxring_blk_teardown(ctx);
@@ -91,13 +94,15 @@ static int rxring_check_create(struct rxring_create *p)
 {
 	if (p->version_major != RXRING_VERSION_MAJOR)
 		return -EINVAL;
-	if (p->size != sizeof(*p) || p->__resv0 || p->__resv1 ||
-	    p->__resv2[0] || p->__resv2[1])
+	if (p->size != sizeof(*p) || p->__resv0)
 		return -EINVAL;
 	if (p->features || p->sq_header_size || p->sq_entries_size ||
 	    p->sq_array_size || p->cq_header_size || p->cq_entries_size)
 		return -EINVAL;
 	if (p->flags & ~RXRING_CREATE_SUPPORTED)
+		return -EINVAL;
+	/* __resv1 and __resv2, or the SQPOLL fields in their place. */
+	if (rxring_poll_check_create(p))
 		return -EINVAL;
 	if (!p->sq_entries || p->sq_entries > RXRING_MAX_SQ_ENTRIES ||
 	    !is_power_of_2(p->sq_entries))
@@ -133,15 +138,21 @@ static long rxring_create(struct rxring_ctx *ctx,
 	ret = rxring_pend_init(ctx);
 	if (ret)
 		goto out_free_rings;
+	ret = rxring_sqpoll_create(ctx, &p);
+	if (ret)
+		goto out_free_pend;
 	if (copy_to_user(uarg, &p, sizeof(p))) {
 		ret = -EFAULT;
-		goto out_free_pend;
+		goto out_stop_sqpoll;
 	}
 	/* Publish the rings to mmap, ENTER and poll; see rxring_ready(). */
 	smp_store_release(&ctx->ready, true);
+	rxring_sqpoll_start(ctx);
 	mutex_unlock(&ctx->submit_lock);
 	return 0;
 
+out_stop_sqpoll:
+	rxring_sqpoll_stop(ctx);
 out_free_pend:
 	rxring_pend_teardown(ctx);
 out_free_rings:

@@ -248,6 +248,12 @@ int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	ret = -EINVAL;
 	if (!(write ? file->f_op->write_iter : file->f_op->read_iter))
 		goto out_put;
+	/* IOPOLL: only what can be polled (iopoll.c). */
+	if (unlikely(ctx->flags & RXRING_CREATE_IOPOLL)) {
+		ret = rxring_iopoll_file(file);
+		if (ret)
+			goto out_put;
+	}
 	ret = rxring_rw_import(ctx, sqe, write, fast, &heap, &iter);
 	if (ret <= 0)
 		goto out_put;

@@ -113,7 +113,8 @@ enum rxring_pend_state {
 #define RXRING_PF_CANCEL	0x0008U	/* cancelled while ARMING */
 /* io.file is borrowed from the registered table: no fput */
 #define RXRING_PF_FIXED_FILE	0x0010U
-#define RXRING_PF_MULTI_BIO	0x0020U	/* io.bios counts several bios */
+#define RXRING_PF_MULTI_BIO	0x0020U	/* io.bios counts (bios, a poller) */
+#define RXRING_PF_POLLED	0x0040U	/* IOPOLL: polled bio (iopoll.c) */
 #define RXRING_PF_LINK		0x8000U	/* submitted with RXRING_SQE_CHAIN */
 
 #define RXRING_FUTEX_BITS	6
@@ -233,6 +234,11 @@ struct rxring_ctx {
 	u64 fixed_pages;		/* pinned, charged to fixed_mm */
 	struct mm_struct *fixed_mm;
 
+	/* SQPOLL (sqpoll.c) and IOPOLL (iopoll.c). */
+	struct rxring_sqpoll *sqp;	/* the SQPOLL thread, or NULL */
+	spinlock_t iopoll_lock;		/* RXRING_PF_POLLED of the records */
+	atomic_t nr_polled;		/* records with a polled bio */
+
 	/* Observability (debugfs.c, trace.h). */
 	u32 id;				/* instance number, from 1 */
 	pid_t pid;			/* the opener's tgid ... */
@@ -271,13 +277,16 @@ enum rxring_barrier {
 	RXRING_BAR_DRAIN,	/* DRAIN: operations are in flight */
 };
 
-#define RXRING_CREATE_SUPPORTED	RXRING_CREATE_INDIRECT
+#define RXRING_CREATE_SUPPORTED	(RXRING_CREATE_INDIRECT | \
+				 RXRING_CREATE_SQPOLL | RXRING_CREATE_SQ_AFF | \
+				 RXRING_CREATE_IOPOLL)
 #define RXRING_ENTER_SUPPORTED	(RXRING_ENTER_ONLY_NOTIFY | \
 				 RXRING_ENTER_WAKEUP_ON_SQ_AVAIL | \
 				 RXRING_ENTER_TIMEOUT)
 #define RXRING_FEATURES		(RXRING_FEAT_EXTENDED_CQE | \
 				 RXRING_FEAT_INDIRECT | RXRING_FEAT_PROBE | \
-				 RXRING_FEAT_FIXED)
+				 RXRING_FEAT_FIXED | RXRING_FEAT_SQPOLL | \
+				 RXRING_FEAT_IOPOLL)
 
 /* The record flags an SQE gives its operation. */
 static inline u16 rxring_sqe_pflags(const struct rxring_sqe *sqe)
@@ -374,7 +383,36 @@ static inline void rxring_submit_plug(struct rxring_ctx *ctx)
 	if (ctx->plug && !ctx->plug_started)
 		__rxring_submit_plug(ctx);
 }
+
+int rxring_submit(struct rxring_ctx *ctx, u32 to_submit, u32 *taken);
+bool rxring_sq_go(struct rxring_ctx *ctx, u32 stop);
+int rxring_wait(struct rxring_ctx *ctx,
+		bool (*cond)(struct rxring_ctx *ctx, u32 arg), u32 arg,
+		ktime_t *deadline);
 long rxring_enter(struct rxring_ctx *ctx, struct rxring_enter __user *uarg);
+
+/*
+ * sqpoll.c: RXRING_CREATE_SQPOLL's kernel thread. iopoll.c:
+ * RXRING_CREATE_IOPOLL.
+ */
+int rxring_poll_check_create(struct rxring_create *p);
+int rxring_sqpoll_create(struct rxring_ctx *ctx,
+			 const struct rxring_create *p);
+void rxring_sqpoll_start(struct rxring_ctx *ctx);
+void rxring_sqpoll_stop(struct rxring_ctx *ctx);
+int rxring_sqpoll_check_sqe(struct rxring_ctx *ctx,
+			    const struct rxring_sqe *sqe);
+int rxring_sqpoll_enter(struct rxring_ctx *ctx, const struct rxring_enter *e,
+			ktime_t *deadline);
+int rxring_iopoll_file(struct file *file);
+void rxring_iopoll_bio(struct rxring_ctx *ctx, u32 idx, struct bio *bio);
+void rxring_iopoll_done(struct rxring_ctx *ctx, struct rxring_pending *p);
+int rxring_iopoll_reap(struct rxring_ctx *ctx);
+int rxring_iopoll_wait(struct rxring_ctx *ctx, u32 min_complete,
+		       ktime_t *deadline);
+void rxring_iopoll_drain(struct rxring_ctx *ctx);
+struct seq_file;
+void rxring_poll_show(struct seq_file *m, struct rxring_ctx *ctx);
 
 /*
  * fileops.c: OPEN, CLOSE, DUP, SEEK, FSTAT, MMAP, MUNMAP, in the task that
@@ -450,6 +488,9 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		  bool borrowed);
 void rxring_blk_teardown(struct rxring_ctx *ctx);
 void rxring_blk_settle(struct rxring_ctx *ctx);
+
+void rxring_io_put(struct rxring_ctx *ctx, u32 idx);
+struct bio *rxring_blk_own_bio(struct rxring_ctx *ctx, u32 idx);
 int rxring_blk_init(void);
 void rxring_blk_exit(void);
 

@@ -284,6 +284,9 @@ static void rxring_issue_sqe(struct rxring_ctx *ctx,
 
 	trace_rxring_submit(ctx->id, sqe);
 	ret = rxring_check_sqe(sqe, &def);
+	/* SQPOLL: what the kernel thread may not do (sqpoll.c). */
+	if (!ret && unlikely(ctx->sqp))
+		ret = rxring_sqpoll_check_sqe(ctx, sqe);
 	if (!ret)
 		ret = def->issue(ctx, sqe, &res);
 	trace_rxring_issue(ctx->id, sqe->opcode, sqe->user_data, ret);
@@ -374,7 +377,7 @@ static u32 rxring_reserve(struct rxring_ctx *ctx, u32 want)
  * barrier stays in the SQ, unconsumed. Bios of a batch of three SQEs or
  * more are plugged; completions are batched (see rxring_in_submit()).
  */
-static int rxring_submit(struct rxring_ctx *ctx, u32 to_submit, u32 *taken)
+int rxring_submit(struct rxring_ctx *ctx, u32 to_submit, u32 *taken)
 {
 	u64 head = ctx->sq_head;
 	struct rxring_sqe sqe;
@@ -460,7 +463,7 @@ stop:
 	WRITE_ONCE(ctx->submitter, NULL);
 	rxring_stash_post(ctx, budget);
 	if (done) {
-		ctx->sq_head = head;
+		WRITE_ONCE(ctx->sq_head, head);
 		/* The SQEs are copied before the user may reuse their slots. */
 		smp_store_release(&ctx->sq_hdr->head, head);
 		rxring_cq_wake(ctx);
@@ -488,7 +491,7 @@ static bool rxring_barrier_clear(struct rxring_ctx *ctx)
 }
 
 /* Submission stopped for reason @stop (RXRING_STOP_*): may it go on? */
-static bool rxring_sq_go(struct rxring_ctx *ctx, u32 stop)
+bool rxring_sq_go(struct rxring_ctx *ctx, u32 stop)
 {
 	if (stop == RXRING_STOP_FULL)
 		return rxring_cq_has_room(ctx);
@@ -529,9 +532,9 @@ static int rxring_wake(struct wait_queue_entry *wq, unsigned int mode,
  * Sleep on cq_wait until cond() holds, a signal arrives (-EINTR) or the
  * absolute deadline passes (-ETIME).
  */
-static int rxring_wait(struct rxring_ctx *ctx,
-		       bool (*cond)(struct rxring_ctx *ctx, u32 arg), u32 arg,
-		       ktime_t *deadline)
+int rxring_wait(struct rxring_ctx *ctx,
+		bool (*cond)(struct rxring_ctx *ctx, u32 arg), u32 arg,
+		ktime_t *deadline)
 {
 	struct rxring_waiter w = { .ctx = ctx, .cond = cond, .arg = arg };
 	int ret = 0;
@@ -636,6 +639,8 @@ long rxring_enter(struct rxring_ctx *ctx, struct rxring_enter __user *uarg)
 		return -EFAULT;
 
 	if (e.flags & RXRING_ENTER_ONLY_NOTIFY) {
+		if (ctx->sqp)
+			rxring_sqpoll_enter(ctx, &e, NULL);
 		wake_up_all(&ctx->cq_wait);
 		return rxring_cq_filled(ctx);
 	}
@@ -644,13 +649,21 @@ long rxring_enter(struct rxring_ctx *ctx, struct rxring_enter __user *uarg)
 		dl = &deadline;
 	}
 
-	if (e.to_submit) {
+	if (ctx->sqp) {
+		/* SQPOLL: the thread takes the SQEs; wake it (sqpoll.c). */
+		ret = rxring_sqpoll_enter(ctx, &e, dl);
+		if (ret < 0)
+			goto out;
+	} else if (e.to_submit) {
 		ret = rxring_enter_submit(ctx, &e, dl, &taken);
 		if (ret < 0)
 			goto out;
 	}
 
-	if (e.min_complete)
+	/* IOPOLL without SQPOLL: ENTER reaps polled I/O (iopoll.c). */
+	if (unlikely(ctx->flags & RXRING_CREATE_IOPOLL) && !ctx->sqp)
+		ret = rxring_iopoll_wait(ctx, e.min_complete, dl);
+	else if (e.min_complete)
 		ret = rxring_wait(ctx, rxring_cq_ready, e.min_complete, dl);
 out:
 	if (!taken && ret < 0)

@@ -251,8 +251,11 @@ modorder() {	# modorder PATH...: PATHs and their dependencies, in load order
 	END { n = split(roots, r, " "); for (i = 1; i <= n; i++) visit(r[i]) }
 	' "$moddir/modules.dep"
 }
+# nvme: one poll queue, for the IOPOLL tests (selftests/iopoll.c); the
+# interrupt-driven queues stay as they were. null_blk has one by default.
 declare -A modparams=(
 	[null_blk]="queue_mode=2 irqmode=0 gb=4 nr_devices=1"
+	[nvme]="poll_queues=1"
 )
 want=()
 builtin_params=	# parameters of built-in modules, for the kernel command line

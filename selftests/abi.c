@@ -135,6 +135,7 @@ TEST(create_layout)
 		FIELD(rxring_create, sq_entries, 12, 4),
 		FIELD(rxring_create, cq_entries, 16, 4),
 		FIELD(rxring_create, __resv1, 20, 4),
+		FIELD(rxring_create, sq_thread_idle, 20, 4),
 		FIELD(rxring_create, features, 24, 8),
 		FIELD(rxring_create, sq_header_size, 32, 8),
 		FIELD(rxring_create, sq_entries_size, 40, 8),
@@ -142,6 +143,7 @@ TEST(create_layout)
 		FIELD(rxring_create, cq_header_size, 56, 8),
 		FIELD(rxring_create, cq_entries_size, 64, 8),
 		FIELD(rxring_create, __resv2, 72, 16),
+		FIELD(rxring_create, sq_thread_cpu, 72, 4),
 	};
 
 	EXPECT_EQ(88UL, sizeof(struct rxring_create));
@@ -204,10 +206,18 @@ TEST(constants)
 	EXPECT_EQ(2U, RXRING_SQE_DRAIN);
 	EXPECT_EQ(1U, RXRING_CQE_EXTENDED);
 	EXPECT_EQ(1U, RXRING_RING_DROP);
+	EXPECT_EQ(2U, RXRING_RING_NEED_WAKEUP);
 	EXPECT_EQ(1U, RXRING_CREATE_INDIRECT);
+	EXPECT_EQ(2U, RXRING_CREATE_SQPOLL);
+	EXPECT_EQ(4U, RXRING_CREATE_SQ_AFF);
+	EXPECT_EQ(8U, RXRING_CREATE_IOPOLL);
+	EXPECT_EQ(1000, RXRING_SQ_THREAD_IDLE_DEFAULT);
+	EXPECT_EQ(10000, RXRING_SQ_THREAD_IDLE_MAX);
 	EXPECT_EQ(1ULL, RXRING_FEAT_EXTENDED_CQE);
 	EXPECT_EQ(2ULL, RXRING_FEAT_INDIRECT);
 	EXPECT_EQ(4ULL, RXRING_FEAT_PROBE);
+	EXPECT_EQ(0x10ULL, RXRING_FEAT_SQPOLL);
+	EXPECT_EQ(0x20ULL, RXRING_FEAT_IOPOLL);
 	EXPECT_EQ(1U, RXRING_ENTER_ONLY_NOTIFY);
 	EXPECT_EQ(2U, RXRING_ENTER_WAKEUP_ON_SQ_AVAIL);
 	EXPECT_EQ(4U, RXRING_ENTER_TIMEOUT);
@@ -309,7 +319,8 @@ static void check_probe(struct __test_metadata *_metadata,
 	EXPECT_EQ(0ULL, p->__resv2[1]);
 	/* CHAIN and DRAIN at most; no undefined SQE flag. */
 	EXPECT_EQ(0U, p->sqe_flags & ~(RXRING_SQE_CHAIN | RXRING_SQE_DRAIN));
-	EXPECT_EQ(RXRING_CREATE_INDIRECT, p->create_flags);
+	EXPECT_EQ(RXRING_CREATE_INDIRECT | RXRING_CREATE_SQPOLL |
+		  RXRING_CREATE_SQ_AFF | RXRING_CREATE_IOPOLL, p->create_flags);
 	EXPECT_EQ(RXRING_ENTER_ONLY_NOTIFY | RXRING_ENTER_WAKEUP_ON_SQ_AVAIL |
 		  RXRING_ENTER_TIMEOUT, p->enter_flags);
 	EXPECT_EQ(RXRING_FEAT_EXTENDED_CQE | RXRING_FEAT_INDIRECT |

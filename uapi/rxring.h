@@ -114,6 +114,13 @@ struct rxring_ring_header {
 
 /* Ring header status bits. */
 #define RXRING_RING_DROP	0x01U /* the instance is being torn down */
+/*
+ * SQ header only, RXRING_CREATE_SQPOLL: the kernel thread went to sleep
+ * after its idle time. It takes no SQE until woken: any RXRING_IOC_ENTER
+ * on the instance wakes it. Check it after publishing the SQ tail, with a
+ * full memory barrier between the tail store and the load of status.
+ */
+#define RXRING_RING_NEED_WAKEUP	0x02U
 
 /* mmap() offsets of the regions of an instance. */
 #define RXRING_OFF_SQ_HEADER	0x00000000ULL
@@ -129,12 +136,41 @@ struct rxring_ring_header {
  * An index >= sq_entries is skipped and counted in the SQ header's dropped.
  */
 #define RXRING_CREATE_INDIRECT	0x01U
+/*
+ * SQPOLL: a kernel thread of the instance takes the SQEs as the user
+ * publishes them, without ENTER. It acts for the creator of the instance
+ * (its address space and credentials), has no file table, and runs only
+ * NOP, FUTEX, TIMEOUT, CANCEL, and READ, WRITE, READV, WRITEV and FSYNC on
+ * registered files (RXRING_RW_FIXED_FILE): the same operations on an fd
+ * complete with -EBADF, every other opcode with -EOPNOTSUPP; once the
+ * creator's address space is gone (it exited), every SQE completes with
+ * -EOWNERDEAD. After sq_thread_idle ms without work the thread sleeps and
+ * sets RXRING_RING_NEED_WAKEUP in the SQ header's status; ENTER wakes it.
+ * SQ_AFF: the thread runs only on CPU sq_thread_cpu.
+ */
+#define RXRING_CREATE_SQPOLL	0x02U
+#define RXRING_CREATE_SQ_AFF	0x04U
+/*
+ * IOPOLL: reads and writes on block devices opened O_DIRECT are submitted
+ * as polled I/O (the device's poll queues, no interrupt) and reaped by
+ * polling: by ENTER (which polls instead of sleeping while polled I/O is
+ * in flight) or, with SQPOLL, by the kernel thread. READ, WRITE, READV and
+ * WRITEV on anything else, or on a device without poll queues, complete
+ * with -EOPNOTSUPP. See docs/abi.md.
+ */
+#define RXRING_CREATE_IOPOLL	0x08U
+
+/* Limits of the SQPOLL fields of struct rxring_create. */
+#define RXRING_SQ_THREAD_IDLE_DEFAULT	1000	/* ms, for sq_thread_idle 0 */
+#define RXRING_SQ_THREAD_IDLE_MAX	10000	/* ms */
 
 /* Feature bits reported by RXRING_IOC_CREATE (rxring_create.features). */
 #define RXRING_FEAT_EXTENDED_CQE	0x01ULL
 #define RXRING_FEAT_INDIRECT		0x02ULL
 #define RXRING_FEAT_PROBE		0x04ULL
 #define RXRING_FEAT_FIXED		0x08ULL	/* REGISTER_FILES/_BUFFERS */
+#define RXRING_FEAT_SQPOLL		0x10ULL	/* RXRING_CREATE_SQPOLL, SQ_AFF */
+#define RXRING_FEAT_IOPOLL		0x20ULL	/* RXRING_CREATE_IOPOLL */
 
 /*
  * RXRING_IOC_CREATE record. The caller fills the inputs and zeroes the rest;
@@ -151,14 +187,26 @@ struct rxring_create {
 	__u32	cq_entries;	/* in: power of two, 2..RXRING_MAX_CQ_ENTRIES,
 				 * or 0 for 2 * sq_entries; out: the count
 				 */
-	__u32	__resv1;	/* zero */
+	union {
+		__u32	__resv1;	/* zero without SQPOLL */
+		/*
+		 * in, SQPOLL: ms without work before the thread sleeps,
+		 * at most RXRING_SQ_THREAD_IDLE_MAX; 0 for the default;
+		 * out: the value used
+		 */
+		__u32	sq_thread_idle;
+	};
 	__u64	features;	/* out: RXRING_FEAT_* */
 	__u64	sq_header_size;	/* out: mmap lengths of the regions */
 	__u64	sq_entries_size;
 	__u64	sq_array_size;	/* 0 unless RXRING_CREATE_INDIRECT */
 	__u64	cq_header_size;
 	__u64	cq_entries_size;
-	__u64	__resv2[2];	/* zero */
+	union {
+		__u64	__resv2[2];	/* zero, but for sq_thread_cpu */
+		/* in, SQ_AFF: the CPU the SQPOLL thread runs on; else 0 */
+		__u32	sq_thread_cpu;
+	};
 };
 
 /* Enter flags (rxring_enter.flags). */
@@ -171,6 +219,10 @@ struct rxring_create {
  * least min_complete CQ slots are filled (or the timeout, or a signal).
  * The ioctl returns the number of filled CQ slots; submitted says how many
  * SQ entries were consumed, including any dropped ones.
+ * SQPOLL instances: ENTER takes no SQE (submitted is 0); it wakes the
+ * kernel thread, and WAKEUP_ON_SQ_AVAIL waits until the thread took every
+ * SQE published before the call. IOPOLL instances: ENTER polls for polled
+ * I/O (while it waits, and once when it waits for nothing).
  */
 struct rxring_enter {
 	__u32	to_submit;	/* in */
@@ -412,7 +464,15 @@ struct rxring_probe {
 	__u8	__resv0;	/* zero */
 	__u32	create_flags;	/* out: RXRING_CREATE_* bits accepted */
 	__u32	enter_flags;	/* out: RXRING_ENTER_* bits accepted */
-	__u32	__resv1;	/* zero */
+	union {
+		__u32	__resv1;	/* zero without SQPOLL */
+		/*
+		 * in, SQPOLL: ms without work before the thread sleeps,
+		 * at most RXRING_SQ_THREAD_IDLE_MAX; 0 for the default;
+		 * out: the value used
+		 */
+		__u32	sq_thread_idle;
+	};
 	__u64	features;	/* out: RXRING_FEAT_* */
 	__u64	__resv2[2];	/* zero */
 	struct rxring_probe_op ops[64];
@@ -463,6 +523,10 @@ RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_ring_header, status) == 256,
 RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_ring_header, dropped) == 264,
 		  "header");
 RXRING_ABI_ASSERT(sizeof(struct rxring_create) == 88, "create size");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_create, sq_thread_idle) == 20,
+		  "create");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_create, sq_thread_cpu) == 72,
+		  "create");
 RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_create, flags) == 4,
 		  "create");
 RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_create, size) == 8, "create");

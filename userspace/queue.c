@@ -54,13 +54,15 @@ unsigned int rxring_sq_space_left(const struct rxring *ring)
 
 /*
  * Publish every SQE handed out by rxring_get_sqe() and return how many
- * entries the kernel has yet to take (published tail - kernel head).
+ * entries the kernel has yet to take (published tail - kernel head);
+ * *flushed says how many this call published.
  */
-static unsigned int rxring_flush_sq(struct rxring *ring)
+static unsigned int rxring_flush_sq(struct rxring *ring, unsigned int *flushed)
 {
 	struct rxring_sq *sq = &ring->sq;
 	__u64 tail = sq->sqe_tail, pending;
 
+	*flushed = (unsigned int)(tail - sq->published);
 	if (sq->published != tail) {
 		if (sq->array) {
 			/* INDIRECT: identity mapping, slot i holds SQE i. */
@@ -87,12 +89,40 @@ int rxring_enter(int fd, struct rxring_enter *arg)
 	return ret < 0 ? -errno : ret;
 }
 
+/*
+ * SQPOLL: the kernel thread takes what was published; enter only to wake
+ * it (NEED_WAKEUP) or to wait. The full barrier orders the tail store
+ * before the load of status, as the kernel orders its store of the flag
+ * before its load of the tail: one side always sees the other.
+ */
+static int rxring_submit_sqpoll(struct rxring *ring, unsigned int flushed,
+				unsigned int wait_nr)
+{
+	struct rxring_enter e;
+	__u32 status;
+	int ret;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	status = __atomic_load_n(&ring->sq.hdr->status, __ATOMIC_RELAXED);
+	if (wait_nr || (status & RXRING_RING_NEED_WAKEUP)) {
+		memset(&e, 0, sizeof(e));
+		e.min_complete = wait_nr;
+		ret = rxring_enter(ring->fd, &e);
+		if (ret < 0)
+			return ret;
+	}
+	return (int)flushed;
+}
+
 int rxring_submit_and_wait(struct rxring *ring, unsigned int wait_nr)
 {
 	struct rxring_enter e;
-	unsigned int to_submit = rxring_flush_sq(ring);
+	unsigned int flushed;
+	unsigned int to_submit = rxring_flush_sq(ring, &flushed);
 	int ret;
 
+	if (ring->flags & RXRING_CREATE_SQPOLL)
+		return rxring_submit_sqpoll(ring, flushed, wait_nr);
 	if (!to_submit && !wait_nr)
 		return 0;
 
@@ -142,6 +172,21 @@ static void rxring_reap_zombie(struct rxring_completion *c)
 	errno = saved;
 }
 
+/*
+ * IOPOLL without SQPOLL: polled I/O completes only when someone polls for
+ * it; an ENTER that waits for nothing polls once.
+ */
+static void rxring_iopoll_once(struct rxring *ring)
+{
+	struct rxring_enter e;
+
+	if ((ring->flags & (RXRING_CREATE_IOPOLL | RXRING_CREATE_SQPOLL)) !=
+	    RXRING_CREATE_IOPOLL)
+		return;
+	memset(&e, 0, sizeof(e));
+	rxring_enter(ring->fd, &e);
+}
+
 int rxring_peek_completion(struct rxring *ring, struct rxring_completion *c)
 {
 	struct rxring_cq *cq = &ring->cq;
@@ -150,6 +195,10 @@ int rxring_peek_completion(struct rxring *ring, struct rxring_completion *c)
 	struct rxring_cqe cqe;
 	unsigned int used;
 
+	if (!avail && (ring->flags & RXRING_CREATE_IOPOLL)) {
+		rxring_iopoll_once(ring);
+		avail = rxring_load_acquire(&cq->hdr->tail) - head;
+	}
 	if (!avail)
 		return -EAGAIN;
 	if (avail > cq->entries)	/* tail not where a kernel can put it */
@@ -198,6 +247,10 @@ int rxring_peek_batch(struct rxring *ring, struct rxring_completion *c,
 	unsigned int n = 0, zombies = 0;
 	__u64 pos = 0;
 
+	if (!avail && (ring->flags & RXRING_CREATE_IOPOLL)) {
+		rxring_iopoll_once(ring);
+		avail = rxring_load_acquire(&cq->hdr->tail) - head;
+	}
 	if (avail > cq->entries)	/* tail not where a kernel can put it */
 		return -EIO;
 	while (n < max && pos < avail) {

@@ -46,6 +46,9 @@ static inline void rxring_print_features(FILE *f, __u64 features)
 		{ RXRING_FEAT_EXTENDED_CQE, "extended-cqe" },
 		{ RXRING_FEAT_INDIRECT, "indirect" },
 		{ RXRING_FEAT_PROBE, "probe" },
+		{ RXRING_FEAT_FIXED, "fixed" },
+		{ RXRING_FEAT_SQPOLL, "sqpoll" },
+		{ RXRING_FEAT_IOPOLL, "iopoll" },
 	};
 	const char *sep = "";
 	unsigned int i;

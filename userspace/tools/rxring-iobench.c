@@ -6,14 +6,20 @@
  *
  *   rxring-iobench [-d DEPTH] [-s BATCH_SUBMIT] [-c BATCH_COMPLETE]
  *                  [-b BS] [-B 0|1] [-F 0|1] [-N 0|1] [-O 0|1] [-R 0|1]
- *                  [-V 0|1] [-r SECS] [-p 0] DEV
+ *                  [-V 0|1] [-r SECS] [-p 0|1] [-P 0|1] DEV
  *
  * Options and defaults are t/io_uring's (fio 3.33): depth 128, submit and
  * complete batches of 32, 4 KiB blocks, random offsets, O_DIRECT, fixed
  * buffers (-B) and registered files (-F) on; -N1 submits NOPs instead of
  * reads; -r the run time in seconds (0: until SIGINT). -V0 uses READ for
  * plain buffers instead of a one-element READV (t/io_uring always uses
- * READV). Polled I/O (-p1) does not exist in rxring: only -p0 is accepted.
+ * READV). -p1 is polled I/O, as t/io_uring's: the ring is created with
+ * RXRING_CREATE_IOPOLL (the device needs poll queues, nvme.poll_queues=).
+ * -P1 creates it with RXRING_CREATE_SQPOLL (t/io_uring's sq_thread_poll,
+ * a compile-time switch there): a kernel thread submits, and an ENTER is
+ * made only to wait for completions or to wake the thread; it needs
+ * registered files (-F1). IOS/call then counts rounds of the loop, not
+ * system calls.
  *
  * The loop is t/io_uring's submitter_uring_fn(): keep DEPTH requests in
  * flight, prepare them BATCH_SUBMIT at a time, and when the ring is full
@@ -54,7 +60,7 @@
 static unsigned int depth = 128, batch_submit = 32, batch_complete = 32;
 static unsigned int bs = 4096;
 static int fixedbufs = 1, register_files = 1, do_nop, buffered, random_io = 1;
-static int vectored = 1;
+static int vectored = 1, polled, sqpoll;
 static unsigned int runtime;
 static volatile sig_atomic_t finish;
 
@@ -392,7 +398,9 @@ static int setup(struct submitter *s, const char *name)
 	}
 	rand_init(s, (__u64)getpid());
 
-	ret = rxring_queue_init(entries, &s->ring, 0);
+	ret = rxring_queue_init(entries, &s->ring,
+				(polled ? RXRING_CREATE_IOPOLL : 0) |
+				(sqpoll ? RXRING_CREATE_SQPOLL : 0));
 	if (ret) {
 		printf("rxring_queue_init: %s\n", strerror(-ret));
 		return ret;
@@ -436,9 +444,11 @@ static void usage(const char *argv0, int status)
 	       " -R <bool> : Use random IO, default %d\n"
 	       " -V <bool> : READV (1) or READ (0) for plain buffers, default %d\n"
 	       " -r <int>  : Runtime in seconds, default unlimited\n"
-	       " -p 0      : no polled IO (the only choice)\n",
+	       " -p <bool> : Polled IO (RXRING_CREATE_IOPOLL), default %d\n"
+	       " -P <bool> : SQ polling thread (RXRING_CREATE_SQPOLL), default %d\n",
 	       argv0, depth, batch_submit, batch_complete, bs, fixedbufs,
-	       register_files, do_nop, !buffered, random_io, vectored);
+	       register_files, do_nop, !buffered, random_io, vectored, polled,
+	       sqpoll);
 	exit(status);
 }
 
@@ -447,7 +457,8 @@ int main(int argc, char **argv)
 	struct submitter s = { .real_fd = -1 };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "d:s:c:b:p:B:F:N:O:R:V:r:h?")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:c:b:p:B:F:N:O:P:R:V:r:h?")) !=
+	       -1) {
 		switch (opt) {
 		case 'd':
 			depth = (unsigned int)atoi(optarg);
@@ -466,10 +477,10 @@ int main(int argc, char **argv)
 			bs = (unsigned int)atoi(optarg);
 			break;
 		case 'p':
-			if (atoi(optarg)) {
-				printf("rxring has no polled IO\n");
-				return 1;
-			}
+			polled = !!atoi(optarg);
+			break;
+		case 'P':
+			sqpoll = !!atoi(optarg);
 			break;
 		case 'B':
 			fixedbufs = !!atoi(optarg);
@@ -504,15 +515,23 @@ int main(int argc, char **argv)
 		batch_submit = depth;
 	if (!do_nop && optind + 1 != argc)
 		usage(argv[0], 1);
+	if (sqpoll && !do_nop && !register_files) {
+		printf("-P1 needs registered files (-F1): the SQPOLL thread has no file table\n");
+		return 1;
+	}
+	if (polled && (do_nop || buffered)) {
+		printf("-p1 polls block I/O: it needs O_DIRECT reads (-O1, -N0)\n");
+		return 1;
+	}
 
 	signal(SIGINT, sig_int);
 	if (setup(&s, do_nop ? NULL : argv[optind]))
 		return 1;
 	printf("rxring-iobench: %s, bs=%u, QD=%u, batch=%u/%u, fixedbufs=%d, "
-	       "register_files=%d, %s\n",
+	       "register_files=%d, polled=%d, sqpoll=%d, %s\n",
 	       do_nop ? "nop" : argv[optind], bs, depth, batch_submit,
 	       batch_complete, !do_nop && fixedbufs, !do_nop && register_files,
-	       do_nop ? "NOP" : fixedbufs ? "READ fixed" :
+	       polled, sqpoll, do_nop ? "NOP" : fixedbufs ? "READ fixed" :
 	       vectored ? "READV" : "READ");
 	fflush(stdout);
 	opt = run(&s);
