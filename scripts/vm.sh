@@ -9,7 +9,7 @@
 #            the KASAN/lockdep/kmemleak/UBSAN kernel scripts/debug-kernel.sh
 #            built (its drivers are built in; null_blk's parameters go on
 #            the kernel command line; guest timeouts are longer).
-#   -t SECS  hard timeout of the guest (default $VM_TIMEOUT or 600; 3600
+#   -t SECS  hard timeout of the guest (default $VM_TIMEOUT or 1200; 3600
 #            for the debug kernel).
 # Environment:
 #   SELFTESTS_DIR  selftests to run (default build/selftests: TESTS + files)
@@ -100,7 +100,7 @@ else
 	kdir=/lib/modules/$kver/build
 	moddir=/lib/modules/$kver
 	lane=normal
-	vm_timeout=${vm_timeout:-600}
+	vm_timeout=${vm_timeout:-1200}
 	kbuild_args=()
 fi
 # A long fuzzing run needs more than the default time limits.
