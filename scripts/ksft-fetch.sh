@@ -33,7 +33,7 @@ fi
 
 stamp="$dest/.stamp"
 # Bump "patch" when the fix-up below changes.
-want="$(stat -c "%s %Y" "$tarball") $tarball patch 1"
+want="$(stat -c "%s %Y" "$tarball") $tarball patch 2"
 files="kselftest_harness.h
 kselftest.h
 kselftest/runner.sh
@@ -83,6 +83,15 @@ h=$tmp/kselftest_harness.h
 sed -i 's/^\(\t*\)if (!_metadata->passed) \\$/\1if (!_metadata->passed || _metadata->skip) \\/' "$h"
 if ! grep -q '_metadata->passed || _metadata->skip' "$h"; then
 	echo "ksft-fetch: could not apply the SKIP-in-setup fix to $h" >&2
+	exit 1
+fi
+# Each test case's wall time, as a "time: NAME SECS s" comment after its
+# result (which tests are slow, under the debug kernel above all).
+perl -0pi -e 's/(\nvoid __run_test\(.*?\n\{\n)/$1\tstruct timespec __rx_t0, __rx_t1;\n\n\tclock_gettime(CLOCK_MONOTONIC, &__rx_t0);\n/s;
+	s/(\tksft_print_msg\("         %4s  %s%s%s\.%s\\n", t->passed \? "OK" : "FAIL",\n[^\n]*\n)/$1\tclock_gettime(CLOCK_MONOTONIC, &__rx_t1);\n\tksft_print_msg("time: %s%s%s.%s %.1f s\\n", f->name,\n\t       variant->name[0] ? "." : "", variant->name, t->name,\n\t       (__rx_t1.tv_sec - __rx_t0.tv_sec) +\n\t       (__rx_t1.tv_nsec - __rx_t0.tv_nsec) \/ 1e9);\n/s;
+	s/(#include <stdint.h>\n)/$1#include <time.h>\n/' "$h"
+if [ "$(grep -c '__rx_t[01]' "$h")" -lt 4 ] || ! grep -q '^#include <time.h>' "$h"; then
+	echo "ksft-fetch: could not add the per-test times to $h" >&2
 	exit 1
 fi
 echo "$want" > "$tmp/.stamp"

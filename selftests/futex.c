@@ -1197,14 +1197,14 @@ static int pp_side(struct pp_shared *sh, bool parent, unsigned long iters,
 
 /*
  * RXRING_PINGPONG_ITERS round trips (default 1000000, the issue's figure)
- * or RXRING_PINGPONG_SECS seconds (default 8; 0: no limit), whichever
- * comes first: under TCG the time limit ends it.
+ * or RXRING_PINGPONG_SECS seconds (default 8, 3 under the debug kernel; 0:
+ * no limit), whichever comes first: under TCG the time limit ends it.
  */
 static void pingpong(struct __test_metadata *_metadata, bool ring_wake)
 {
 	struct pp_shared *sh = shared_page();
 	unsigned long iters = env_num("RXRING_PINGPONG_ITERS", 1000000);
-	unsigned long secs = env_num("RXRING_PINGPONG_SECS", 8);
+	unsigned long secs = env_num("RXRING_PINGPONG_SECS", rx_lane_n(8, 3));
 	long long t0, dt;
 	char why[256] = "";
 	pid_t pid;

@@ -2299,7 +2299,7 @@ TEST_F_TIMEOUT(fuzz, hostile_indices, 600)
 {
 	bool debug = debug_lane();
 	unsigned int rounds = (unsigned int)env_u64("RXRING_FUZZ_HOSTILE_ROUNDS",
-						   debug ? 12 : 40);
+						   debug ? 6 : 40);
 	unsigned long long enters = 0, errors = 0, writes = 0, recovered = 0;
 	unsigned long long consumed = 0;
 	struct rx rr = { .fd = -1 }, *r = &rr;

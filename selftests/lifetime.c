@@ -11,7 +11,7 @@
  *    itself and submits NOPs the parent then reaps;
  *  - close() from another thread while an ENTER waits: the wait ends
  *    normally (ETIME), no crash;
- *  - 1000 (250 under the debug kernel) create/map/use/destroy cycles in
+ *  - 1000 (120 under the debug kernel) create/map/use/destroy cycles in
  *    three teardown orders, then the same under a small RLIMIT_MEMLOCK
  *    without CAP_IPC_LOCK (a leaked charge would make CREATE fail with
  *    ENOMEM), and no fd leak;
@@ -363,7 +363,7 @@ TEST_F_TIMEOUT(life, many_cycles, 300)
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < rx_lane_n(1000, 250); i++) {
+	for (i = 0; i < rx_lane_n(1000, 120); i++) {
 		ret = one_cycle(i);
 		ASSERT_EQ(0, ret) TH_LOG("cycle %u: %d", i, ret);
 	}
@@ -397,7 +397,7 @@ TEST_F_TIMEOUT(life, cycles_under_memlock_limit, 300)
 
 	ASSERT_EQ(0, drop_ipc_lock());
 	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &rl));
-	for (i = 0; i < rx_lane_n(1000, 250); i++) {
+	for (i = 0; i < rx_lane_n(1000, 120); i++) {
 		ret = one_cycle(i);
 		ASSERT_EQ(0, ret) TH_LOG("cycle %u: %d (%s)", i, ret,
 					 ret > -1000 ? strerror(-ret) : "");

@@ -412,13 +412,14 @@ TEST_F(wait, many_pipes)
 	ASSERT_EQ(0, submit(&self->r, N));
 	EXPECT_TRUE(quiet(&self->r));
 	for (i = N - 1; i >= 0; i--) {
-		char msg[8];
+		/* All 8 bytes defined: snprintf() leaves the last one. */
+		char msg[8] = { 0 };
 
 		snprintf(msg, sizeof(msg), "p%05d", i);
 		ASSERT_EQ(8, write(p[i][1], msg, 8));
 	}
 	for (i = 0; i < N; i++) {
-		char msg[8];
+		char msg[8] = { 0 };
 
 		ASSERT_EQ(1, rw_reap_wait(&self->r, &c));
 		ASSERT_GT((__u64)N, c.user_data);
@@ -426,7 +427,10 @@ TEST_F(wait, many_pipes)
 		seen[c.user_data] = 1;
 		EXPECT_EQ(8, c.status);
 		snprintf(msg, sizeof(msg), "p%05d", (int)c.user_data);
-		EXPECT_EQ(0, memcmp(buf[c.user_data], msg, 8));
+		EXPECT_EQ(0, memcmp(buf[c.user_data], msg, 8))
+			TH_LOG("pipe %llu: read '%.7s', wrote '%s'",
+			       (unsigned long long)c.user_data,
+			       buf[c.user_data], msg);
 	}
 	for (i = 0; i < N; i++) {
 		close(p[i][0]);

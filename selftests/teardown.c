@@ -32,7 +32,7 @@
  * debug kernel.
  *
  * RXRING_TEARDOWN_ITERS sets the base count of iterations per scenario
- * (default 300, 40 under the debug kernel, RXRING_LANE=debug); each
+ * (default 300, 25 under the debug kernel, RXRING_LANE=debug); each
  * scenario is also capped in time. The counts are printed.
  */
 #include <pthread.h>
@@ -61,7 +61,7 @@ static unsigned int base_iters(void)
 
 	if (v && *v)
 		return (unsigned int)strtoul(v, NULL, 0);
-	return debug_lane() ? 40 : 300;
+	return debug_lane() ? 25 : 300;
 }
 
 static long long cap_ns(void)
