@@ -39,12 +39,14 @@ struct file *rxring_fixed_file(struct rxring_ctx *ctx, u64 index)
 }
 
 /*
- * [@addr, @addr + @len) of registered buffer @index as a bio_vec iterator.
- * -EINVAL for an index past the table, -EFAULT for a range outside the
- * buffer.
+ * Where [@addr, @addr + @len) of registered buffer @index is: *bvec, the
+ * bio_vec of its first page, *nr the bio_vecs from there to the end of the
+ * buffer, *skip its offset in the first one. -EINVAL for an index past the
+ * table, -EFAULT for a range outside the buffer.
  */
-int rxring_fixed_import(struct rxring_ctx *ctx, u64 index, u64 addr, u64 len,
-			int dir, struct iov_iter *iter)
+int rxring_fixed_range(struct rxring_ctx *ctx, u64 index, u64 addr, u64 len,
+		       const struct bio_vec **bvec, unsigned int *nr,
+		       unsigned int *skip)
 {
 	const struct rxring_fixed_buf *b;
 	unsigned int first;
@@ -65,10 +67,26 @@ int rxring_fixed_import(struct rxring_ctx *ctx, u64 index, u64 addr, u64 len,
 		first = 1 + (off >> PAGE_SHIFT);
 		off &= ~PAGE_MASK;
 	}
-	iov_iter_bvec(iter, dir, &b->bvecs[first], b->nr_bvecs - first,
-		      off + len);
-	if (off)
-		iov_iter_advance(iter, off);
+	*bvec = &b->bvecs[first];
+	*nr = b->nr_bvecs - first;
+	*skip = off;
+	return 0;
+}
+
+/* [@addr, @addr + @len) of registered buffer @index as an iterator. */
+int rxring_fixed_import(struct rxring_ctx *ctx, u64 index, u64 addr, u64 len,
+			int dir, struct iov_iter *iter)
+{
+	const struct bio_vec *bvec;
+	unsigned int nr, skip;
+	int ret;
+
+	ret = rxring_fixed_range(ctx, index, addr, len, &bvec, &nr, &skip);
+	if (ret)
+		return ret;
+	iov_iter_bvec(iter, dir, bvec, nr, skip + len);
+	if (skip)
+		iov_iter_advance(iter, skip);
 	return 0;
 }
 

@@ -11,7 +11,6 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
-#include <linux/uio.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -160,14 +159,10 @@ struct rxring_ctx {
 	bool plug_started;
 	u32 plug_ios;			/* SQEs left to take */
 	u32 io_credit;			/* of nr_io, unspent (blk.c) */
+	u16 io_prio;			/* the submitter's, for its bios */
 	u32 nr_stash;
 	u32 stash_free;
 	struct rxring_cqe stash[RXRING_STASH];
-	/*
-	 * The iovecs of the read or write being issued (rw.c), here rather
-	 * than on the stack, which the kernel may zero on every call.
-	 */
-	struct iovec rw_iov[UIO_FASTIOV];
 	/* The records' own bios (blk.c), allocated on first use. */
 	struct rxring_iob *iob;
 	u32 nr_iob;
@@ -286,6 +281,10 @@ struct rxring_fixed_buf;
 long rxring_fixed_ioctl(struct rxring_ctx *ctx, unsigned int cmd,
 			struct rxring_register __user *uarg);
 struct file *rxring_fixed_file(struct rxring_ctx *ctx, u64 index);
+struct bio_vec;
+int rxring_fixed_range(struct rxring_ctx *ctx, u64 index, u64 addr, u64 len,
+		       const struct bio_vec **bvec, unsigned int *nr,
+		       unsigned int *skip);
 int rxring_fixed_import(struct rxring_ctx *ctx, u64 index, u64 addr, u64 len,
 			int dir, struct iov_iter *iter);
 void rxring_fixed_teardown(struct rxring_ctx *ctx);
@@ -436,10 +435,18 @@ ssize_t rxring_file_rw(struct file *file, struct iov_iter *iter, u64 offset,
 		       bool write, rwf_t flags);
 __poll_t rxring_rw_events(bool write);
 
-bool rxring_blk_direct(struct file *file);
+/* A block device opened O_DIRECT: its reads and writes are bios (blk.c). */
+static inline bool rxring_blk_direct(struct file *file)
+{
+	return S_ISBLK(file_inode(file)->i_mode) &&
+	       (file->f_flags & O_DIRECT);
+}
+
 int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		  struct file *file, struct iov_iter *iter, bool write,
 		  bool borrowed);
+int rxring_blk_rw_fixed(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+			struct file *file, u64 len, bool write, bool borrowed);
 void rxring_blk_teardown(struct rxring_ctx *ctx);
 void rxring_blk_settle(struct rxring_ctx *ctx);
 int rxring_blk_init(void);
