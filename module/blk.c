@@ -55,6 +55,7 @@
 #include <linux/wait_bit.h>
 
 #include "rxring.h"
+#include "trace.h"
 
 struct rxring_bio {
 	struct rxring_ctx *ctx;
@@ -90,7 +91,7 @@ static void rxring_io_error(struct rxring_pending *p, int err)
  * Count one more request in ctx->nr_io: from the batch's credit in the
  * submitting task (see the top of this file).
  */
-static void rxring_io_count(struct rxring_ctx *ctx)
+static __always_inline void rxring_io_count(struct rxring_ctx *ctx)
 {
 	u32 n;
 
@@ -135,7 +136,7 @@ void rxring_blk_settle(struct rxring_ctx *ctx)
  * Drop a reference to record @idx; the last one completes it. A request
  * in one bio has just that one, which needs no counting.
  */
-static void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
+static __always_inline void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 {
 	struct rxring_pending *p = &ctx->pend[idx];
 	struct rxring_result res = {};
@@ -153,7 +154,9 @@ static void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 		 * still running and holds the instance: batched, and its
 		 * count goes back to the batch's credit.
 		 */
-		rxring_complete(ctx, p->user_data, &res, p->flags);
+		trace_rxring_complete(ctx->id, p->user_data, res.status, 0, 0,
+				      false);
+		rxring_stash_io(ctx, p->user_data, res.status, p->flags);
 		rxring_pend_stash_put(ctx, idx);
 		if (file)
 			fput(file);
@@ -212,9 +215,11 @@ static blk_opf_t rxring_bio_opf(struct file *file, bool write)
  * are not), nothing past the end of the device. Returns the position, or
  * -errno; *@len 0 means nothing to do (a read at the end).
  */
-static loff_t rxring_blk_pos(const struct rxring_sqe *sqe, struct file *file,
-			     struct block_device *bdev, u64 *len,
-			     bool misaligned, bool write)
+static __always_inline loff_t rxring_blk_pos(const struct rxring_sqe *sqe,
+					     struct file *file,
+					     struct block_device *bdev,
+					     u64 *len, bool misaligned,
+					     bool write)
 {
 	loff_t size = bdev_nr_bytes(bdev);
 	loff_t pos;
@@ -258,10 +263,11 @@ void rxring_blk_teardown(struct rxring_ctx *ctx)
  * has one, else from the bio_set. @nr_vecs: the bio_vecs it needs, 0 for
  * one that borrows its array (a registered buffer).
  */
-static struct bio *rxring_bio_get(struct rxring_ctx *ctx, u32 idx,
-				  struct block_device *bdev,
-				  unsigned short nr_vecs, blk_opf_t opf,
-				  bool first)
+static __always_inline struct bio *rxring_bio_get(struct rxring_ctx *ctx,
+						  u32 idx,
+						  struct block_device *bdev,
+						  unsigned short nr_vecs,
+						  blk_opf_t opf, bool first)
 {
 	struct rxring_bio *rb;
 	struct bio *bio;
@@ -301,9 +307,10 @@ static void rxring_bio_drop(struct bio *bio)
  * A record in state IO for a request of @len bytes on @file, counted in
  * nr_io, the batch's plug started: what comes next is its first bio.
  */
-static u32 rxring_blk_start(struct rxring_ctx *ctx,
-			    const struct rxring_sqe *sqe, struct file *file,
-			    u64 len, bool borrowed)
+static __always_inline u32 rxring_blk_start(struct rxring_ctx *ctx,
+					    const struct rxring_sqe *sqe,
+					    struct file *file, u64 len,
+					    bool borrowed)
 {
 	struct rxring_pending *p;
 	u32 idx;
@@ -424,8 +431,10 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
  * than a page its pages start and end aligned wherever sqe->addr and
  * sqe->addr + @len are. Returns as rxring_blk_rw().
  */
-int rxring_blk_rw_fixed(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
-			struct file *file, u64 len, bool write, bool borrowed)
+static __always_inline int __rxring_blk_rw_fixed(struct rxring_ctx *ctx,
+						 const struct rxring_sqe *sqe,
+						 struct file *file, u64 len,
+						 bool write, bool borrowed)
 {
 	struct block_device *bdev = rxring_file_bdev(file);
 	unsigned int mask = bdev_logical_block_size(bdev) - 1;
@@ -463,6 +472,40 @@ int rxring_blk_rw_fixed(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	rxring_bio_set_bvec(bio, bvec, nr, skip, len);
 	submit_bio(bio);
 	return -EIOCBQUEUED;
+}
+
+int rxring_blk_rw_fixed(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+			struct file *file, u64 len, bool write, bool borrowed)
+{
+	return __rxring_blk_rw_fixed(ctx, sqe, file, len, write, borrowed);
+}
+
+/*
+ * READ or WRITE with RXRING_RW_FIXED_FILE and RXRING_RW_FIXED_BUF, called
+ * by submit.c for the SQE it validated: a registered file that is a block
+ * device opened O_DIRECT goes straight to rxring_blk_rw_fixed(); anything
+ * else, errors included, to rxring_rw_issue(), which decides as always.
+ */
+int rxring_rw_issue_fixed(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+			  struct rxring_result *res)
+{
+	bool write = sqe->opcode == RXRING_OP_WRITE;
+	struct file *file = rxring_fixed_file(ctx, sqe->fd);
+	int ret;
+
+	if (!file || !(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)) ||
+	    !(write ? file->f_op->write_iter : file->f_op->read_iter) ||
+	    !rxring_blk_direct(file))
+		return rxring_rw_issue(ctx, sqe, res);
+	ret = __rxring_blk_rw_fixed(ctx, sqe, file,
+				    min_t(u64, sqe->len, MAX_RW_COUNT), write,
+				    true);
+	if (ret == -EIOCBQUEUED)
+		return RXRING_QUEUED;
+	if (ret < 0)
+		return ret;
+	res->status = ret;
+	return 0;
 }
 
 int rxring_blk_init(void)

@@ -23,29 +23,9 @@
 
 #include "rxring.h"
 
-static bool rxring_rw_is_write(const struct rxring_sqe *sqe)
-{
-	return sqe->opcode == RXRING_OP_WRITE ||
-	       sqe->opcode == RXRING_OP_WRITEV;
-}
-
-static bool rxring_rw_is_vec(const struct rxring_sqe *sqe)
-{
-	return sqe->opcode == RXRING_OP_READV ||
-	       sqe->opcode == RXRING_OP_WRITEV;
-}
-
 int rxring_rw_prep(const struct rxring_sqe *sqe)
 {
-	/* FIXED_BUF: READ and WRITE only (opdef.c), additional1 the index. */
-	if ((sqe->additional1 &&
-	     !(sqe->syscall_flags & RXRING_RW_FIXED_BUF)) || sqe->additional2)
-		return -EINVAL;
-	if (rxring_rw_is_vec(sqe) && sqe->len > UIO_MAXIOV)
-		return -EINVAL;
-	if (sqe->offset != RXRING_POS_CURRENT && sqe->offset > LLONG_MAX)
-		return -EINVAL;
-	return 0;
+	return __rxring_rw_prep(sqe);
 }
 
 __poll_t rxring_rw_events(bool write)
@@ -256,7 +236,7 @@ int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	 * kernel may otherwise do): import_iovec() writes what is read.
 	 */
 	struct iovec fast[UIO_FASTIOV] __uninitialized, *heap;
-	struct iov_iter iter;
+	struct iov_iter iter __uninitialized;	/* set by the import */
 	bool borrowed = false;
 	struct file *file;
 	ssize_t ret;

@@ -133,6 +133,7 @@ static bool rxring_stash(struct rxring_ctx *ctx, u64 user_data,
 	return true;
 }
 
+
 /*
  * Post one completion into slots the operation reserved and publish it.
  * Writes only module-owned memory, so it may run in any context. @pflags
@@ -177,6 +178,25 @@ static void rxring_post(struct rxring_ctx *ctx, u64 user_data,
 	/* The entries are written before the user can see the new tail. */
 	smp_store_release(&ctx->cq_hdr->tail, tail);
 	spin_unlock_irqrestore(&ctx->cq_lock, irqflags);
+}
+
+/* The stash is full: post it (rxring_stash_io()). */
+void rxring_stash_flush(struct rxring_ctx *ctx)
+{
+	rxring_stash_post(ctx, 0);
+}
+
+/*
+ * rxring_complete() of a result that is a plain status with no flags, by
+ * the submitting task, when it cannot be stashed (a CHAIN link).
+ */
+void rxring_complete_status(struct rxring_ctx *ctx, u64 user_data,
+			    s32 status, u16 pflags)
+{
+	struct rxring_result res = { .status = status };
+
+	rxring_stash_post(ctx, 0);
+	rxring_post(ctx, user_data, &res, pflags);
 }
 
 static __always_inline void rxring_trace_complete(struct rxring_ctx *ctx,
@@ -248,9 +268,9 @@ static bool rxring_fetch_sqe(struct rxring_ctx *ctx, u64 head,
  * through the table (the same functions, without two indirect calls per
  * SQE).
  */
-static int rxring_check_issue(struct rxring_ctx *ctx,
-			      const struct rxring_sqe *sqe,
-			      struct rxring_result *res)
+static __always_inline int rxring_check_issue(struct rxring_ctx *ctx,
+					      const struct rxring_sqe *sqe,
+					      struct rxring_result *res)
 {
 	const struct rxring_op_def *def;
 	int ret;
@@ -270,9 +290,18 @@ static int rxring_check_issue(struct rxring_ctx *ctx,
 		return ret ?: rxring_nop_issue(ctx, sqe, res);
 	case RXRING_OP_READ:
 	case RXRING_OP_WRITE:
+		ret = __rxring_rw_prep(sqe);
+		if (ret)
+			return ret;
+		/* Registered file and buffer: the shortest way (blk.c). */
+		if ((sqe->syscall_flags &
+		     (RXRING_RW_FIXED_FILE | RXRING_RW_FIXED_BUF)) ==
+		    (RXRING_RW_FIXED_FILE | RXRING_RW_FIXED_BUF))
+			return rxring_rw_issue_fixed(ctx, sqe, res);
+		return rxring_rw_issue(ctx, sqe, res);
 	case RXRING_OP_READV:
 	case RXRING_OP_WRITEV:
-		ret = rxring_rw_prep(sqe);
+		ret = __rxring_rw_prep(sqe);
 		return ret ?: rxring_rw_issue(ctx, sqe, res);
 	default:
 		ret = def->prep(sqe);
@@ -293,7 +322,7 @@ static bool rxring_op_batches(u8 op)
 }
 
 /* Validate and start one SQE; its CQ slots are already reserved. */
-static void rxring_issue_sqe(struct rxring_ctx *ctx,
+static __always_inline void rxring_issue_sqe(struct rxring_ctx *ctx,
 			     const struct rxring_sqe *sqe)
 {
 	struct rxring_result res = {};
