@@ -49,11 +49,13 @@
 #include <linux/blkdev.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/ioprio.h>
 #include <linux/rcupdate.h>
 #include <linux/uio.h>
 #include <linux/wait_bit.h>
 
 #include "rxring.h"
+#include "trace.h"
 
 struct rxring_bio {
 	struct rxring_ctx *ctx;
@@ -74,12 +76,6 @@ struct rxring_iob {
 
 static struct bio_set rxring_bio_set;
 
-bool rxring_blk_direct(struct file *file)
-{
-	return S_ISBLK(file_inode(file)->i_mode) &&
-	       (file->f_flags & O_DIRECT);
-}
-
 /* Keep the first error of a request. */
 static void rxring_io_error(struct rxring_pending *p, int err)
 {
@@ -95,18 +91,24 @@ static void rxring_io_error(struct rxring_pending *p, int err)
  * Count one more request in ctx->nr_io: from the batch's credit in the
  * submitting task (see the top of this file).
  */
-static void rxring_io_count(struct rxring_ctx *ctx)
+static __always_inline void rxring_io_count(struct rxring_ctx *ctx)
 {
 	u32 n;
 
 	if (unlikely(!rxring_in_submit(ctx))) {
 		atomic_inc(&ctx->nr_io);
+		ctx->io_prio = get_current_ioprio();
 		return;
 	}
 	if (!ctx->io_credit) {
 		n = max_t(u32, ctx->plug_ios, 1);
 		atomic_add(n, &ctx->nr_io);
 		ctx->io_credit = n;
+		/*
+		 * The I/O priority submit_bio() would look up for each bio
+		 * of this task, once (as io_uring does at prep).
+		 */
+		ctx->io_prio = get_current_ioprio();
 	}
 	ctx->io_credit--;
 }
@@ -122,7 +124,11 @@ void rxring_blk_settle(struct rxring_ctx *ctx)
 	if (!n)
 		return;
 	ctx->io_credit = 0;
-	if (atomic_sub_and_test(n, &ctx->nr_io))
+	/*
+	 * Only teardown waits for the count, after setting defer_dead (and
+	 * a full barrier, in prepare_to_wait()); the atomic is one too.
+	 */
+	if (atomic_sub_and_test(n, &ctx->nr_io) && READ_ONCE(ctx->defer_dead))
 		wake_up_var(&ctx->nr_io);
 }
 
@@ -131,7 +137,7 @@ void rxring_blk_settle(struct rxring_ctx *ctx)
  * in one bio has just that one, which needs no counting, unless IOPOLL's
  * poller may take one too (iopoll.c): then it is counted as well.
  */
-void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
+static __always_inline void __rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 {
 	struct rxring_pending *p = &ctx->pend[idx];
 	struct rxring_result res = {};
@@ -151,7 +157,9 @@ void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 		 * still running and holds the instance: batched, and its
 		 * count goes back to the batch's credit.
 		 */
-		rxring_complete(ctx, p->user_data, &res, p->flags);
+		trace_rxring_complete(ctx->id, p->user_data, res.status, 0, 0,
+				      false);
+		rxring_stash_io(ctx, p->user_data, res.status, p->flags);
 		rxring_pend_stash_put(ctx, idx);
 		if (file)
 			fput(file);
@@ -175,6 +183,12 @@ void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 	rcu_read_unlock();
 }
 
+/* iopoll.c's put, after it polled the record's bio. */
+void rxring_io_put(struct rxring_ctx *ctx, u32 idx)
+{
+	__rxring_io_put(ctx, idx);
+}
+
 static void rxring_bio_end_io(struct bio *bio)
 {
 	struct rxring_bio *rb = container_of(bio, struct rxring_bio, bio);
@@ -189,7 +203,7 @@ static void rxring_bio_end_io(struct bio *bio)
 		bio_put(bio);
 	else
 		bio_uninit(bio);	/* the record's own (ctx->iob) */
-	rxring_io_put(ctx, idx);
+	__rxring_io_put(ctx, idx);
 }
 
 static blk_opf_t rxring_bio_opf(struct file *file, bool write)
@@ -205,15 +219,17 @@ static blk_opf_t rxring_bio_opf(struct file *file, bool write)
 }
 
 /*
- * Check and clamp the request: offset, length and every buffer aligned to
- * the logical block size, nothing past the end of the device. Returns the
- * position, or -errno; 0 bytes left in @iter means nothing to do.
+ * Check and clamp a request of *@len bytes at the SQE's position: position
+ * and length aligned to the logical block size (@misaligned: the buffers
+ * are not), nothing past the end of the device. Returns the position, or
+ * -errno; *@len 0 means nothing to do (a read at the end).
  */
-static loff_t rxring_blk_pos(const struct rxring_sqe *sqe, struct file *file,
-			     struct block_device *bdev, struct iov_iter *iter,
-			     bool write)
+static __always_inline loff_t rxring_blk_pos(const struct rxring_sqe *sqe,
+					     struct file *file,
+					     struct block_device *bdev,
+					     u64 *len, bool misaligned,
+					     bool write)
 {
-	unsigned long mask = bdev_logical_block_size(bdev) - 1;
 	loff_t size = bdev_nr_bytes(bdev);
 	loff_t pos;
 
@@ -221,19 +237,16 @@ static loff_t rxring_blk_pos(const struct rxring_sqe *sqe, struct file *file,
 		pos = file->f_pos;
 	else
 		pos = sqe->offset;
-	if ((pos | iov_iter_count(iter) | iov_iter_alignment(iter)) & mask)
+	if (((pos | *len) & (bdev_logical_block_size(bdev) - 1)) || misaligned)
 		return -EINVAL;
 	if (pos >= size) {
 		if (write)
 			return -ENOSPC;
-		iov_iter_truncate(iter, 0);
+		*len = 0;
 		return pos;
 	}
-	iov_iter_truncate(iter, size - pos);
-	/* RXRING_POS_CURRENT: advanced now, by what will be transferred. */
-	if (sqe->offset == RXRING_POS_CURRENT)
-		file->f_pos = pos + iov_iter_count(iter);
-	return pos;
+	*len = min_t(u64, *len, size - pos);
+	return rw_verify_area(write ? WRITE : READ, file, &pos, *len) ?: pos;
 }
 
 /* The records' own bios, allocated with the first request of @ctx. */
@@ -261,12 +274,14 @@ void rxring_blk_teardown(struct rxring_ctx *ctx)
 
 /*
  * A bio for record @idx: its own for the first bio of a request when it
- * has one, else from the bio_set.
+ * has one, else from the bio_set. @nr_vecs: the bio_vecs it needs, 0 for
+ * one that borrows its array (a registered buffer).
  */
-static struct bio *rxring_bio_get(struct rxring_ctx *ctx, u32 idx,
-				  struct block_device *bdev,
-				  struct iov_iter *iter, blk_opf_t opf,
-				  bool first)
+static __always_inline struct bio *rxring_bio_get(struct rxring_ctx *ctx,
+						  u32 idx,
+						  struct block_device *bdev,
+						  unsigned short nr_vecs,
+						  blk_opf_t opf, bool first)
 {
 	struct rxring_bio *rb;
 	struct bio *bio;
@@ -276,14 +291,12 @@ static struct bio *rxring_bio_get(struct rxring_ctx *ctx, u32 idx,
 
 		rb = &iob->rb;
 		bio = &rb->bio;
-		/* A bio_vec iterator lends its array: no vecs of our own. */
-		if (iov_iter_is_bvec(iter))
-			bio_init(bio, bdev, NULL, 0, opf);
-		else
+		if (nr_vecs)
 			bio_init(bio, bdev, iob->vecs, RXRING_IOB_VECS, opf);
+		else
+			bio_init(bio, bdev, NULL, 0, opf);
 	} else {
-		bio = bio_alloc_bioset(bdev,
-				       bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS),
+		bio = bio_alloc_bioset(bdev, nr_vecs,
 				       opf | RXRING_REQ_ALLOC_CACHE, GFP_KERNEL,
 				       &rxring_bio_set);
 		rb = container_of(bio, struct rxring_bio, bio);
@@ -291,6 +304,7 @@ static struct bio *rxring_bio_get(struct rxring_ctx *ctx, u32 idx,
 	rb->ctx = ctx;
 	rb->idx = idx;
 	bio->bi_end_io = rxring_bio_end_io;
+	bio->bi_ioprio = ctx->io_prio;
 	return bio;
 }
 
@@ -304,37 +318,22 @@ static void rxring_bio_drop(struct bio *bio)
 }
 
 /*
- * Start the bios of one request. -EIOCBQUEUED (the record owns @file,
- * unless @borrowed: a registered file), 0 with nothing to do, or -errno.
+ * A record in state IO for a request of @len bytes on @file, counted in
+ * nr_io, the batch's plug started: what comes next is its first bio.
  */
-int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
-		  struct file *file, struct iov_iter *iter, bool write,
-		  bool borrowed)
+static __always_inline u32 rxring_blk_start(struct rxring_ctx *ctx,
+					    const struct rxring_sqe *sqe,
+					    struct file *file, u64 len,
+					    bool borrowed)
 {
-	struct block_device *bdev = rxring_file_bdev(file);
-	blk_opf_t opf = rxring_bio_opf(file, write);
-	bool dirty = !write && user_backed_iter(iter);
 	struct rxring_pending *p;
-	bool first = true;
-	loff_t pos;
-	int ret;
 	u32 idx;
 
-	pos = rxring_blk_pos(sqe, file, bdev, iter, write);
-	if (pos < 0)
-		return pos;
-	if (!iov_iter_count(iter))
-		return 0;
-	ret = rw_verify_area(write ? WRITE : READ, file, &pos,
-			     iov_iter_count(iter));
-	if (ret)
-		return ret;
 	if (unlikely(!ctx->iob))
 		rxring_iob_alloc(ctx);
-
 	idx = rxring_pend_get_io(ctx, sqe);
 	if (idx == RXRING_PEND_NONE)
-		return -EBUSY;
+		return idx;
 	p = &ctx->pend[idx];
 	p->io.file = file;
 	if (borrowed)
@@ -345,25 +344,69 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	 * no more than the bio's own, which is not counted.
 	 */
 	atomic_set(&p->io.bios, 1);
-	atomic_set(&p->io.res, iov_iter_count(iter));
+	atomic_set(&p->io.res, len);
 	rxring_io_count(ctx);
 	rxring_submit_plug(ctx);
+	return idx;
+}
+
+/* RXRING_POS_CURRENT: the file position, advanced by what is transferred. */
+static void rxring_blk_advance(const struct rxring_sqe *sqe, struct file *file,
+			       loff_t pos, u64 len)
+{
+	if (sqe->offset == RXRING_POS_CURRENT)
+		file->f_pos = pos + len;
+}
+
+/*
+ * Start the bios of one request. -EIOCBQUEUED (the record owns @file,
+ * unless @borrowed: a registered file), 0 with nothing to do, or -errno.
+ */
+int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		  struct file *file, struct iov_iter *iter, bool write,
+		  bool borrowed)
+{
+	struct block_device *bdev = rxring_file_bdev(file);
+	blk_opf_t opf = rxring_bio_opf(file, write);
+	bool dirty = !write && user_backed_iter(iter);
+	unsigned long mask = bdev_logical_block_size(bdev) - 1;
+	u64 len = iov_iter_count(iter);
+	struct rxring_pending *p;
+	bool first = true;
+	loff_t pos;
+	u32 idx;
+
+	pos = rxring_blk_pos(sqe, file, bdev, &len,
+			     iov_iter_alignment(iter) & mask, write);
+	if (pos < 0)
+		return pos;
+	if (!len)
+		return 0;
+	iov_iter_truncate(iter, len);
+	idx = rxring_blk_start(ctx, sqe, file, len, borrowed);
+	if (idx == RXRING_PEND_NONE)
+		return -EBUSY;
+	rxring_blk_advance(sqe, file, pos, len);
+	p = &ctx->pend[idx];
 
 	if (iov_iter_is_bvec(iter)) {
 		/* A registered buffer: its pages as they are, in one bio. */
-		struct bio *bio = rxring_bio_get(ctx, idx, bdev, iter, opf,
-						 true);
+		struct bio *bio = rxring_bio_get(ctx, idx, bdev, 0, opf, true);
 
 		bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
-		rxring_bio_set_bvec(bio, iter);
+		rxring_bio_set_bvec(bio, iter->bvec, iter->nr_segs,
+				    iter->iov_offset, len);
 		submit_bio(bio);
 		return -EIOCBQUEUED;
 	}
 
 	do {
 		struct bio *bio;
+		int ret;
 
-		bio = rxring_bio_get(ctx, idx, bdev, iter, opf, first);
+		bio = rxring_bio_get(ctx, idx, bdev,
+				     bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS),
+				     opf, first);
 		bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
 		ret = bio_iov_iter_get_pages(bio, iter);
 		if (unlikely(ret)) {
@@ -372,7 +415,7 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 			rxring_io_error(p, ret);
 			if (first)
 				break;	/* the issuing reference is the bio's */
-			rxring_io_put(ctx, idx);
+			__rxring_io_put(ctx, idx);
 			return -EIOCBQUEUED;
 		}
 		if (dirty)
@@ -396,8 +439,92 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		atomic_inc(&p->io.bios);
 		submit_bio(bio);
 	} while (iov_iter_count(iter));
-	rxring_io_put(ctx, idx);
+	__rxring_io_put(ctx, idx);
 	return -EIOCBQUEUED;
+}
+
+/*
+ * READ or WRITE of @len bytes at sqe->addr in a registered buffer: the
+ * pages pinned at registration go into one bio as they are, without an
+ * iterator. The buffer is contiguous user memory, so with blocks no larger
+ * than a page its pages start and end aligned wherever sqe->addr and
+ * sqe->addr + @len are. Returns as rxring_blk_rw().
+ */
+static __always_inline int __rxring_blk_rw_fixed(struct rxring_ctx *ctx,
+						 const struct rxring_sqe *sqe,
+						 struct file *file, u64 len,
+						 bool write, bool borrowed)
+{
+	struct block_device *bdev = rxring_file_bdev(file);
+	unsigned int mask = bdev_logical_block_size(bdev) - 1;
+	const struct bio_vec *bvec;
+	unsigned int nr, skip;
+	struct bio *bio;
+	loff_t pos;
+	u32 idx;
+	int ret;
+
+	ret = rxring_fixed_range(ctx, sqe->additional1, sqe->addr, len, &bvec,
+				 &nr, &skip);
+	if (ret)
+		return ret;
+	if (unlikely(mask >= PAGE_SIZE)) {
+		struct iov_iter iter;
+
+		iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bvec, nr,
+			      skip + len);
+		iov_iter_advance(&iter, skip);
+		return rxring_blk_rw(ctx, sqe, file, &iter, write, borrowed);
+	}
+	pos = rxring_blk_pos(sqe, file, bdev, &len, sqe->addr & mask, write);
+	if (pos < 0)
+		return pos;
+	if (!len)
+		return 0;
+	idx = rxring_blk_start(ctx, sqe, file, len, borrowed);
+	if (idx == RXRING_PEND_NONE)
+		return -EBUSY;
+	rxring_blk_advance(sqe, file, pos, len);
+	bio = rxring_bio_get(ctx, idx, bdev, 0, rxring_bio_opf(file, write),
+			     true);
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	rxring_bio_set_bvec(bio, bvec, nr, skip, len);
+	submit_bio(bio);
+	return -EIOCBQUEUED;
+}
+
+int rxring_blk_rw_fixed(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+			struct file *file, u64 len, bool write, bool borrowed)
+{
+	return __rxring_blk_rw_fixed(ctx, sqe, file, len, write, borrowed);
+}
+
+/*
+ * READ or WRITE with RXRING_RW_FIXED_FILE and RXRING_RW_FIXED_BUF, called
+ * by submit.c for the SQE it validated: a registered file that is a block
+ * device opened O_DIRECT goes straight to rxring_blk_rw_fixed(); anything
+ * else, errors included, to rxring_rw_issue(), which decides as always.
+ */
+int rxring_rw_issue_fixed(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+			  struct rxring_result *res)
+{
+	bool write = sqe->opcode == RXRING_OP_WRITE;
+	struct file *file = rxring_fixed_file(ctx, sqe->fd);
+	int ret;
+
+	if (!file || !(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)) ||
+	    !(write ? file->f_op->write_iter : file->f_op->read_iter) ||
+	    !rxring_blk_direct(file))
+		return rxring_rw_issue(ctx, sqe, res);
+	ret = __rxring_blk_rw_fixed(ctx, sqe, file,
+				    min_t(u64, sqe->len, MAX_RW_COUNT), write,
+				    true);
+	if (ret == -EIOCBQUEUED)
+		return RXRING_QUEUED;
+	if (ret < 0)
+		return ret;
+	res->status = ret;
+	return 0;
 }
 
 int rxring_blk_init(void)

@@ -85,20 +85,22 @@ static inline void rxring_bio_set_pages_dirty(struct bio *bio)
 }
 
 /*
- * A bio over the pages of a bio_vec iterator (a registered buffer), lent
- * as they are: what bio_iov_iter_get_pages() does for such an iterator
- * (bio_iov_bvec_set(), not exported), without advancing the iterator,
- * which is not used again. On 6.1 the pages, which the bio does not hold,
- * are marked so that bio_release_pages() leaves them alone
+ * A bio over @size bytes of the pages of @bvec (@nr of them, @skip bytes
+ * into the first): a registered buffer, lent as it is, as
+ * bio_iov_iter_get_pages() makes a bio of a bio_vec iterator
+ * (bio_iov_bvec_set(), not exported). On 6.1 the pages, which the bio does
+ * not hold, are marked so that bio_release_pages() leaves them alone
  * (BIO_NO_PAGE_REF); 6.12 releases only pages marked BIO_PAGE_PINNED.
  */
 static inline void rxring_bio_set_bvec(struct bio *bio,
-				       const struct iov_iter *iter)
+				       const struct bio_vec *bvec,
+				       unsigned int nr, unsigned int skip,
+				       unsigned int size)
 {
-	bio->bi_vcnt = iter->nr_segs;
-	bio->bi_io_vec = (struct bio_vec *)iter->bvec;
-	bio->bi_iter.bi_bvec_done = iter->iov_offset;
-	bio->bi_iter.bi_size = iov_iter_count(iter);
+	bio->bi_vcnt = nr;
+	bio->bi_io_vec = (struct bio_vec *)bvec;
+	bio->bi_iter.bi_bvec_done = skip;
+	bio->bi_iter.bi_size = size;
 #ifdef RXRING_HAVE_BIO_NO_PAGE_REF
 	bio_set_flag(bio, BIO_NO_PAGE_REF);
 #endif

@@ -22,53 +22,20 @@
 
 #include "rxring.h"
 
-struct rxring_fixed_buf {
-	u64 ubuf;		/* user address of the buffer */
-	u64 len;
-	unsigned int nr_bvecs;	/* pages; bvecs[0] may start in its page */
-	struct bio_vec bvecs[];
-};
-
-struct file *rxring_fixed_file(struct rxring_ctx *ctx, u64 index)
-{
-	lockdep_assert_held(&ctx->submit_lock);
-	if (index >= ctx->nr_fixed_files)
-		return NULL;
-	return ctx->fixed_files[array_index_nospec(index,
-						   ctx->nr_fixed_files)];
-}
-
-/*
- * [@addr, @addr + @len) of registered buffer @index as a bio_vec iterator.
- * -EINVAL for an index past the table, -EFAULT for a range outside the
- * buffer.
- */
+/* [@addr, @addr + @len) of registered buffer @index as an iterator. */
 int rxring_fixed_import(struct rxring_ctx *ctx, u64 index, u64 addr, u64 len,
 			int dir, struct iov_iter *iter)
 {
-	const struct rxring_fixed_buf *b;
-	unsigned int first;
-	u64 off, end;
+	const struct bio_vec *bvec;
+	unsigned int nr, skip;
+	int ret;
 
-	lockdep_assert_held(&ctx->submit_lock);
-	if (index >= ctx->nr_fixed_bufs)
-		return -EINVAL;
-	b = ctx->fixed_bufs[array_index_nospec(index, ctx->nr_fixed_bufs)];
-	if (check_add_overflow(addr, len, &end) || addr < b->ubuf ||
-	    end > b->ubuf + b->len)
-		return -EFAULT;
-	/* Skip whole pages, then the rest within the first one kept. */
-	off = addr - b->ubuf;
-	first = 0;
-	if (off >= b->bvecs[0].bv_len) {
-		off -= b->bvecs[0].bv_len;
-		first = 1 + (off >> PAGE_SHIFT);
-		off &= ~PAGE_MASK;
-	}
-	iov_iter_bvec(iter, dir, &b->bvecs[first], b->nr_bvecs - first,
-		      off + len);
-	if (off)
-		iov_iter_advance(iter, off);
+	ret = rxring_fixed_range(ctx, index, addr, len, &bvec, &nr, &skip);
+	if (ret)
+		return ret;
+	iov_iter_bvec(iter, dir, bvec, nr, skip + len);
+	if (skip)
+		iov_iter_advance(iter, skip);
 	return 0;
 }
 

@@ -49,18 +49,6 @@ int rxring_pend_init(struct rxring_ctx *ctx)
 	return 0;
 }
 
-static void rxring_pend_set(struct rxring_pending *p,
-			    const struct rxring_sqe *sqe, u8 state)
-{
-	*p = (struct rxring_pending){
-		.user_data = sqe->user_data,
-		.next = RXRING_PEND_NONE,
-		.op = sqe->opcode,
-		.state = state,
-		.flags = rxring_sqe_pflags(sqe),
-	};
-}
-
 /*
  * Take a record for @sqe; pend_lock held. Called by issue functions, so
  * by the task in rxring_submit(): when the pool is empty, the records its
@@ -85,43 +73,18 @@ u32 rxring_pend_get(struct rxring_ctx *ctx, const struct rxring_sqe *sqe)
 	return idx;
 }
 
-/*
- * A record (state IO) for a read or write the submitting task sends to a
- * block device: one its own ENTER freed, without a lock (only that task
- * uses ctx->stash_free), else one from the pool.
- */
-u32 rxring_pend_get_io(struct rxring_ctx *ctx, const struct rxring_sqe *sqe)
+/* rxring_pend_get_io() when the submitter's own list is empty. */
+u32 rxring_pend_get_io_pool(struct rxring_ctx *ctx,
+			    const struct rxring_sqe *sqe)
 {
-	u32 idx = ctx->stash_free;
+	u32 idx;
 
-	lockdep_assert_held(&ctx->submit_lock);
-	if (idx == RXRING_PEND_NONE) {
-		spin_lock_irq(&ctx->pend_lock);
-		idx = rxring_pend_get(ctx, sqe);
-		if (idx != RXRING_PEND_NONE)
-			WRITE_ONCE(ctx->pend[idx].state, RXRING_PEND_IO);
-		spin_unlock_irq(&ctx->pend_lock);
-		return idx;
-	}
-	ctx->stash_free = ctx->pend[idx].next;
-	rxring_pend_set(&ctx->pend[idx], sqe, RXRING_PEND_IO);
+	spin_lock_irq(&ctx->pend_lock);
+	idx = rxring_pend_get(ctx, sqe);
+	if (idx != RXRING_PEND_NONE)
+		WRITE_ONCE(ctx->pend[idx].state, RXRING_PEND_IO);
+	spin_unlock_irq(&ctx->pend_lock);
 	return idx;
-}
-
-/*
- * Free record @idx of a read or write completed inside the submitting
- * task's ENTER (rxring_in_submit()), onto ctx->stash_free: free records
- * kept for whoever submits next (under submit_lock), without pend_lock.
- * The pool and this list together hold every free record.
- */
-void rxring_pend_stash_put(struct rxring_ctx *ctx, u32 idx)
-{
-	struct rxring_pending *p = &ctx->pend[idx];
-
-	lockdep_assert_held(&ctx->submit_lock);
-	WRITE_ONCE(p->state, RXRING_PEND_FREE);
-	p->next = ctx->stash_free;
-	ctx->stash_free = idx;
 }
 
 static void rxring_pend_put(struct rxring_ctx *ctx, u32 idx)

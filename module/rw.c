@@ -18,33 +18,14 @@
 #include <linux/fs.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
 
 #include "rxring.h"
 
-static bool rxring_rw_is_write(const struct rxring_sqe *sqe)
-{
-	return sqe->opcode == RXRING_OP_WRITE ||
-	       sqe->opcode == RXRING_OP_WRITEV;
-}
-
-static bool rxring_rw_is_vec(const struct rxring_sqe *sqe)
-{
-	return sqe->opcode == RXRING_OP_READV ||
-	       sqe->opcode == RXRING_OP_WRITEV;
-}
-
 int rxring_rw_prep(const struct rxring_sqe *sqe)
 {
-	/* FIXED_BUF: READ and WRITE only (opdef.c), additional1 the index. */
-	if ((sqe->additional1 &&
-	     !(sqe->syscall_flags & RXRING_RW_FIXED_BUF)) || sqe->additional2)
-		return -EINVAL;
-	if (rxring_rw_is_vec(sqe) && sqe->len > UIO_MAXIOV)
-		return -EINVAL;
-	if (sqe->offset != RXRING_POS_CURRENT && sqe->offset > LLONG_MAX)
-		return -EINVAL;
-	return 0;
+	return __rxring_rw_prep(sqe);
 }
 
 __poll_t rxring_rw_events(bool write)
@@ -138,10 +119,34 @@ static ssize_t rxring_rw_import(struct rxring_ctx *ctx,
 		iov_iter_init(iter, dir, fast, 1, len);
 		return len;
 	}
+	if (sqe->len == 1) {
+		/* One iovec, the usual READV: what import_iovec() does. */
+		const struct iovec __user *uiov = addr;
+		void __user *base;
+		size_t len;
+
+		if (!user_access_begin(uiov, sizeof(*uiov)))
+			return -EFAULT;
+		unsafe_get_user(base, &uiov->iov_base, efault);
+		unsafe_get_user(len, &uiov->iov_len, efault);
+		user_access_end();
+		if ((ssize_t)len < 0)
+			return -EINVAL;
+		len = min_t(size_t, len, MAX_RW_COUNT);
+		if (!access_ok(base, len))
+			return -EFAULT;
+		fast[0].iov_base = base;
+		fast[0].iov_len = len;
+		iov_iter_init(iter, dir, fast, 1, len);
+		return len;
+	}
 	ret = import_iovec(dir, addr, sqe->len, UIO_FASTIOV, &iov, iter);
 	if (ret >= 0)
 		*heap = iov;
 	return ret;
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 /* How an operation on @file that finds nothing to do waits for it. */
@@ -225,15 +230,18 @@ int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		    struct rxring_result *res)
 {
 	bool write = rxring_rw_is_write(sqe);
-	struct iovec *fast = ctx->rw_iov, *heap;
-	struct iov_iter iter;
+	/*
+	 * On the stack, where the hardened usercopy check of
+	 * import_iovec() is cheapest, and not zeroed on entry (which the
+	 * kernel may otherwise do): import_iovec() writes what is read.
+	 */
+	struct iovec fast[UIO_FASTIOV] __uninitialized, *heap;
+	struct iov_iter iter __uninitialized;	/* set by the import */
 	bool borrowed = false;
 	struct file *file;
 	ssize_t ret;
 	u32 nr_segs;
 
-	/* ctx->rw_iov is the submitter's, as the registered tables are. */
-	lockdep_assert_held(&ctx->submit_lock);
 	file = rxring_rw_fget(ctx, sqe, &borrowed);
 	if (!file)
 		return -EBADF;
@@ -248,11 +256,20 @@ int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	ret = -EINVAL;
 	if (!(write ? file->f_op->write_iter : file->f_op->read_iter))
 		goto out_put;
-	/* IOPOLL: only what can be polled (iopoll.c). */
 	if (unlikely(ctx->flags & RXRING_CREATE_IOPOLL)) {
+		/* IOPOLL: only what can be polled (iopoll.c). */
 		ret = rxring_iopoll_file(file);
 		if (ret)
 			goto out_put;
+	} else if ((sqe->syscall_flags & RXRING_RW_FIXED_BUF) &&
+		   !rxring_rw_is_vec(sqe) && rxring_blk_direct(file)) {
+		/* The fast path: a registered buffer, a block device, O_DIRECT. */
+		ret = rxring_blk_rw_fixed(ctx, sqe, file,
+					  min_t(u64, sqe->len, MAX_RW_COUNT),
+					  write, borrowed);
+		if (ret == -EIOCBQUEUED)
+			return RXRING_QUEUED;
+		goto out_put;
 	}
 	ret = rxring_rw_import(ctx, sqe, write, fast, &heap, &iter);
 	if (ret <= 0)

@@ -3,16 +3,18 @@
 #define RXRING_INTERNAL_H
 
 #include <linux/bits.h>
+#include <linux/bvec.h>
 #include <linux/fcntl.h>
 #include <linux/gfp.h>
 #include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/mman.h>
 #include <linux/mutex.h>
+#include <linux/nospec.h>
+#include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
-#include <linux/uio.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -169,14 +171,10 @@ struct rxring_ctx {
 	bool plug_started;
 	u32 plug_ios;			/* SQEs left to take */
 	u32 io_credit;			/* of nr_io, unspent (blk.c) */
+	u16 io_prio;			/* the submitter's, for its bios */
 	u32 nr_stash;
 	u32 stash_free;
 	struct rxring_cqe stash[RXRING_STASH];
-	/*
-	 * The iovecs of the read or write being issued (rw.c), here rather
-	 * than on the stack, which the kernel may zero on every call.
-	 */
-	struct iovec rw_iov[UIO_FASTIOV];
 	/* The records' own bios (blk.c), allocated on first use. */
 	struct rxring_iob *iob;
 	u32 nr_iob;
@@ -299,10 +297,66 @@ bool rxring_is_instance(struct file *file);
 
 /* fixed.c: registered files and buffers. */
 struct iov_iter;
-struct rxring_fixed_buf;
+
+/* A registered buffer: its pages, pinned, as bio_vecs. */
+struct rxring_fixed_buf {
+	u64 ubuf;		/* user address of the buffer */
+	u64 len;
+	unsigned int nr_bvecs;	/* pages; bvecs[0] may start in its page */
+	struct bio_vec bvecs[];
+};
+
+/*
+ * Where [@addr, @addr + @len) of registered buffer @index is: *bvec, the
+ * bio_vec of its first page, *nr the bio_vecs from there to the end of the
+ * buffer, *skip its offset in the first one. -EINVAL for an index past the
+ * table, -EFAULT for a range outside the buffer. submit_lock held.
+ */
+static __always_inline int rxring_fixed_range(struct rxring_ctx *ctx,
+					      u64 index, u64 addr, u64 len,
+					      const struct bio_vec **bvec,
+					      unsigned int *nr,
+					      unsigned int *skip)
+{
+	const struct rxring_fixed_buf *b;
+	unsigned int first;
+	u64 off, end;
+
+	lockdep_assert_held(&ctx->submit_lock);
+	if (index >= ctx->nr_fixed_bufs)
+		return -EINVAL;
+	b = ctx->fixed_bufs[array_index_nospec(index, ctx->nr_fixed_bufs)];
+	if (check_add_overflow(addr, len, &end) || addr < b->ubuf ||
+	    end > b->ubuf + b->len)
+		return -EFAULT;
+	/* Skip whole pages, then the rest within the first one kept. */
+	off = addr - b->ubuf;
+	first = 0;
+	if (off >= b->bvecs[0].bv_len) {
+		off -= b->bvecs[0].bv_len;
+		first = 1 + (off >> PAGE_SHIFT);
+		off &= ~PAGE_MASK;
+	}
+	*bvec = &b->bvecs[first];
+	*nr = b->nr_bvecs - first;
+	*skip = off;
+	return 0;
+}
+
 long rxring_fixed_ioctl(struct rxring_ctx *ctx, unsigned int cmd,
 			struct rxring_register __user *uarg);
-struct file *rxring_fixed_file(struct rxring_ctx *ctx, u64 index);
+
+/* Registered file @index, NULL for none; submit_lock held. */
+static __always_inline struct file *rxring_fixed_file(struct rxring_ctx *ctx,
+						      u64 index)
+{
+	lockdep_assert_held(&ctx->submit_lock);
+	if (index >= ctx->nr_fixed_files)
+		return NULL;
+	return ctx->fixed_files[array_index_nospec(index,
+						   ctx->nr_fixed_files)];
+}
+
 int rxring_fixed_import(struct rxring_ctx *ctx, u64 index, u64 addr, u64 len,
 			int dir, struct iov_iter *iter);
 void rxring_fixed_teardown(struct rxring_ctx *ctx);
@@ -311,8 +365,55 @@ void rxring_fixed_teardown(struct rxring_ctx *ctx);
 int rxring_pend_init(struct rxring_ctx *ctx);
 void rxring_pend_teardown(struct rxring_ctx *ctx);
 u32 rxring_pend_get(struct rxring_ctx *ctx, const struct rxring_sqe *sqe);
-u32 rxring_pend_get_io(struct rxring_ctx *ctx, const struct rxring_sqe *sqe);
-void rxring_pend_stash_put(struct rxring_ctx *ctx, u32 idx);
+u32 rxring_pend_get_io_pool(struct rxring_ctx *ctx,
+			    const struct rxring_sqe *sqe);
+
+static inline void rxring_pend_set(struct rxring_pending *p,
+				   const struct rxring_sqe *sqe, u8 state)
+{
+	*p = (struct rxring_pending){
+		.user_data = sqe->user_data,
+		.next = RXRING_PEND_NONE,
+		.op = sqe->opcode,
+		.state = state,
+		.flags = rxring_sqe_pflags(sqe),
+	};
+}
+
+/*
+ * A record (state IO) for a read or write the submitting task sends to a
+ * block device: one its own ENTER freed, without a lock (only that task
+ * uses ctx->stash_free), else one from the pool.
+ */
+static __always_inline u32 rxring_pend_get_io(struct rxring_ctx *ctx,
+					      const struct rxring_sqe *sqe)
+{
+	u32 idx = ctx->stash_free;
+
+	lockdep_assert_held(&ctx->submit_lock);
+	if (unlikely(idx == RXRING_PEND_NONE))
+		return rxring_pend_get_io_pool(ctx, sqe);
+	ctx->stash_free = ctx->pend[idx].next;
+	rxring_pend_set(&ctx->pend[idx], sqe, RXRING_PEND_IO);
+	return idx;
+}
+
+/*
+ * Free record @idx of a read or write completed inside the submitting
+ * task's ENTER (rxring_in_submit()), onto ctx->stash_free: free records
+ * kept for whoever submits next (under submit_lock), without pend_lock.
+ * The pool and this list together hold every free record.
+ */
+static __always_inline void rxring_pend_stash_put(struct rxring_ctx *ctx,
+						  u32 idx)
+{
+	struct rxring_pending *p = &ctx->pend[idx];
+
+	lockdep_assert_held(&ctx->submit_lock);
+	WRITE_ONCE(p->state, RXRING_PEND_FREE);
+	p->next = ctx->stash_free;
+	ctx->stash_free = idx;
+}
 void rxring_chain_push(struct rxring_ctx *ctx, struct rxring_chain *c,
 		       u32 idx);
 bool rxring_chain_take(struct rxring_ctx *ctx, struct rxring_chain *c,
@@ -375,6 +476,33 @@ void __rxring_submit_plug(struct rxring_ctx *ctx);
 static inline bool rxring_in_submit(struct rxring_ctx *ctx)
 {
 	return READ_ONCE(ctx->submitter) == current && in_task();
+}
+
+void rxring_stash_flush(struct rxring_ctx *ctx);
+void rxring_complete_status(struct rxring_ctx *ctx, u64 user_data,
+			    s32 status, u16 pflags);
+
+/*
+ * rxring_complete() for a read or write the submitting task completed
+ * (rxring_in_submit()): a status that fits one CQE, no CQE flags, into
+ * the batch's stash unless it ends a CHAIN link. The caller traces it.
+ */
+static __always_inline void rxring_stash_io(struct rxring_ctx *ctx,
+					    u64 user_data, s32 status,
+					    u16 pflags)
+{
+	struct rxring_cqe *cqe;
+
+	if (unlikely(pflags & RXRING_PF_LINK)) {
+		rxring_complete_status(ctx, user_data, status, pflags);
+		return;
+	}
+	if (unlikely(ctx->nr_stash == RXRING_STASH))
+		rxring_stash_flush(ctx);
+	cqe = &ctx->stash[ctx->nr_stash++];
+	cqe->user_data = user_data;
+	cqe->status = status;
+	cqe->flags = 0;
 }
 
 /* Before a bio: the batch's plug, if it has one and it is not started. */
@@ -473,6 +601,32 @@ struct iov_iter;
 struct iovec;
 
 int rxring_rw_prep(const struct rxring_sqe *sqe);
+
+static inline bool rxring_rw_is_write(const struct rxring_sqe *sqe)
+{
+	return sqe->opcode == RXRING_OP_WRITE ||
+	       sqe->opcode == RXRING_OP_WRITEV;
+}
+
+static inline bool rxring_rw_is_vec(const struct rxring_sqe *sqe)
+{
+	return sqe->opcode == RXRING_OP_READV ||
+	       sqe->opcode == RXRING_OP_WRITEV;
+}
+
+/* rxring_rw_prep(), inline for submit.c's direct calls. */
+static __always_inline int __rxring_rw_prep(const struct rxring_sqe *sqe)
+{
+	/* FIXED_BUF: READ and WRITE only (opdef.c), additional1 the index. */
+	if ((sqe->additional1 &&
+	     !(sqe->syscall_flags & RXRING_RW_FIXED_BUF)) || sqe->additional2)
+		return -EINVAL;
+	if (rxring_rw_is_vec(sqe) && sqe->len > UIO_MAXIOV)
+		return -EINVAL;
+	if (sqe->offset != RXRING_POS_CURRENT && sqe->offset > LLONG_MAX)
+		return -EINVAL;
+	return 0;
+}
 int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		    struct rxring_result *res);
 int rxring_fsync_prep(const struct rxring_sqe *sqe);
@@ -482,10 +636,20 @@ ssize_t rxring_file_rw(struct file *file, struct iov_iter *iter, u64 offset,
 		       bool write, rwf_t flags);
 __poll_t rxring_rw_events(bool write);
 
-bool rxring_blk_direct(struct file *file);
+/* A block device opened O_DIRECT: its reads and writes are bios (blk.c). */
+static inline bool rxring_blk_direct(struct file *file)
+{
+	return S_ISBLK(file_inode(file)->i_mode) &&
+	       (file->f_flags & O_DIRECT);
+}
+
 int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		  struct file *file, struct iov_iter *iter, bool write,
 		  bool borrowed);
+int rxring_blk_rw_fixed(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+			struct file *file, u64 len, bool write, bool borrowed);
+int rxring_rw_issue_fixed(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+			  struct rxring_result *res);
 void rxring_blk_teardown(struct rxring_ctx *ctx);
 void rxring_blk_settle(struct rxring_ctx *ctx);
 

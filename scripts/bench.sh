@@ -23,6 +23,8 @@
 #                default 45)
 #   BENCH_WORKLOADS  instead of the set: DEV:QD[:BATCH] words, DEV nullb0,
 #                nvme0n1 or nop (e.g. "nop:128 nop:1:1")
+#   BENCH_ENGINES  only these engines ("rxring"): for A/B runs of one
+#                under VM_ICOUNT=1, where the other's figures do not change
 #   BENCH_PLOT   where the plot goes (default docs/performance.png; "" for
 #                none)
 #   VM_ICOUNT=1  count instructions instead of timing on the host's clock
@@ -94,7 +96,7 @@ for k in "$@"; do
 	t=$(date +%s)
 	tap=$out/vm-$k.tap
 	BENCH_TIO=$tio BENCH_PERF=$perf_bin \
-		BENCH_CONF="RUNS=$runs SECS=$secs SET=$set_ WORKLOADS='${BENCH_WORKLOADS:-}' PROFILE='${BENCH_PROFILE:-}' PERF_LIMIT='${PERF_LIMIT:-}' PERF_LINES='${PERF_LINES:-}'" \
+		BENCH_CONF="RUNS=$runs SECS=$secs SET=$set_ WORKLOADS='${BENCH_WORKLOADS:-}' PROFILE='${BENCH_PROFILE:-}' PERF_LIMIT='${PERF_LIMIT:-}' PERF_LINES='${PERF_LINES:-}' ENGINES='${BENCH_ENGINES:-}'" \
 		USERSPACE_BIN=$top/build/userspace/bin \
 		"$here/vm.sh" -t "$per_kernel" "$k" bench >"$tap" 2>"$out/vm-$k.err" || rc=1
 	kver=$(sed -n 's/^# rxring bench on \([^:]*\):.*/\1/p' "$tap" | head -n 1)

@@ -21,6 +21,8 @@
 #   VERBOSE=1      stream the guest console (to stderr) while it runs
 #   VM_ICOUNT=1    count instructions instead of running on the host's
 #                  clock (QEMU -icount): reproducible benchmarks on a busy host
+#   VM_ICOUNT_SLEEP=1  with VM_ICOUNT=1: the clock runs while the guest
+#                  idles (for device I/O; see below)
 #   BENCH_TIO      bench mode: fio's t/io_uring (static) for the guest
 #   BENCH_PERF     bench mode: a perf binary (Debian's linux-perf) to copy
 #                  into the guest with its libraries, for BENCH_CONF SET=perf
@@ -415,8 +417,16 @@ qemu=(qemu-system-x86_64 -accel tcg -m 2048 -smp "${vm_cpus:-2}"
 # one virtual ns; the clock does not run while the guest idles), for
 # benchmarks on a busy machine: timings then count instructions. One vCPU:
 # with two, this QEMU hangs bringing up the second.
+# VM_ICOUNT_SLEEP=1 lets the virtual clock run at the host's pace while the
+# guest idles (sleep=on), for I/O that waits on an emulated device: with
+# sleep=off the clock jumps to the next timer then, and every wait for the
+# NVMe device lasts a timer tick.
 if [ "${VM_ICOUNT:-0}" = 1 ]; then
-	qemu+=(-icount shift=0,sleep=off)
+	if [ "${VM_ICOUNT_SLEEP:-0}" = 1 ]; then
+		qemu+=(-icount shift=0,sleep=on)
+	else
+		qemu+=(-icount shift=0,sleep=off)
+	fi
 fi
 
 t1=$(now)

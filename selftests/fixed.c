@@ -12,6 +12,8 @@
  *  - index errors: a file index past the table or an empty slot (EBADF),
  *    a buffer index past the table (EINVAL), a range outside the buffer
  *    (EFAULT), FIXED_BUF on READV (EINVAL);
+ *  - misaligned requests, the end of the device, the file position, and
+ *    a multi-page buffer that starts inside a page;
  *  - a regular file (sync path) and a pipe that makes the read wait
  *    (deferred path), both with a registered file and buffer;
  *  - removal refused (EBUSY) while an operation is in flight (a FUTEX
@@ -288,6 +290,63 @@ TEST_F(blk, index_errors)
 	rx_push(&self->r, &sqe);
 	ASSERT_EQ(0, rw_run(&self->r, 1, 5, &st)) TH_LOG("%s", rx_why);
 	EXPECT_EQ(0, st);
+}
+
+/*
+ * The edges of the registered-buffer block path: misaligned address,
+ * length and offset (EINVAL), the end of the device (a read there is
+ * empty, one across it is clamped, a write there ENOSPC), the file
+ * position (RXRING_POS_CURRENT), and a buffer of several pages that does
+ * not start on a page, read from the middle of one page into the next.
+ */
+TEST_F(blk, edges)
+{
+	unsigned int lbs = self->lbs, sh = lbs < BS ? lbs : 0;
+	char *big = self->bufs + sh, *check;
+	struct iovec iov = { big, 3 * BS };
+	__u64 base = 64 * 1024;
+
+	check = rw_alloc(3 * BS);
+	ASSERT_NE(NULL, check);
+	if (lbs > 1) {
+		EXPECT_EQ(-EINVAL, fx_one(&self->r, RXRING_OP_READ, 0,
+					  self->bufs + 1, lbs, 0, 0));
+		EXPECT_EQ(-EINVAL, fx_one(&self->r, RXRING_OP_READ, 0,
+					  self->bufs, lbs - 1, 0, 0));
+		EXPECT_EQ(-EINVAL, fx_one(&self->r, RXRING_OP_READ, 0,
+					  self->bufs, lbs, 1, 0));
+	}
+	EXPECT_EQ(0, fx_one(&self->r, RXRING_OP_READ, 0, self->bufs, BS,
+			    self->size, 0));
+	if (lbs < BS)
+		EXPECT_EQ(lbs, fx_one(&self->r, RXRING_OP_READ, 0, self->bufs,
+				      BS, self->size - lbs, 0));
+	EXPECT_EQ(-ENOSPC, fx_one(&self->r, RXRING_OP_WRITE, 0, self->bufs,
+				  BS, self->size, 0));
+
+	/* The file position: used, then advanced by the bytes moved. */
+	ASSERT_EQ(8192, lseek(self->fd, 8192, SEEK_SET));
+	EXPECT_EQ(BS, fx_one(&self->r, RXRING_OP_READ, 0, self->bufs, BS,
+			     RXRING_POS_CURRENT, 0));
+	EXPECT_EQ(8192 + BS, lseek(self->fd, 0, SEEK_CUR));
+
+	/* One buffer of three pages' length, @sh bytes into a page. */
+	ASSERT_EQ(0, reg(self->r.fd, RXRING_IOC_REGISTER_BUFFERS, NULL, 0, 0));
+	ASSERT_EQ(0, reg(self->r.fd, RXRING_IOC_REGISTER_BUFFERS, &iov, 1, 0));
+	rw_fill(big, 3 * BS, 4242);
+	ASSERT_EQ(3 * BS, fx_one(&self->r, RXRING_OP_WRITE, 0, big, 3 * BS,
+				 base, 0));
+	ASSERT_EQ(3 * BS, pread(self->fd, check, 3 * BS, base));
+	ASSERT_EQ(0, memcmp(check, big, 3 * BS));
+	memset(big, 0, 3 * BS);
+	/* From lbs bytes into the second page, two pages' worth. */
+	ASSERT_EQ(2 * BS - lbs, fx_one(&self->r, RXRING_OP_READ, 0,
+				       big + BS + lbs, 2 * BS - lbs,
+				       base + BS + lbs, 0));
+	rw_fill(check, 3 * BS, 4242);
+	EXPECT_EQ(0, memcmp(check + BS + lbs, big + BS + lbs, 2 * BS - lbs));
+	EXPECT_EQ(0, big[BS + lbs - 1]);
+	free(check);
 }
 
 /* A regular file and a pipe: the sync and the waiting paths. */
