@@ -414,6 +414,7 @@ static __always_inline void rxring_pend_stash_put(struct rxring_ctx *ctx,
 	p->next = ctx->stash_free;
 	ctx->stash_free = idx;
 }
+
 void rxring_chain_push(struct rxring_ctx *ctx, struct rxring_chain *c,
 		       u32 idx);
 bool rxring_chain_take(struct rxring_ctx *ctx, struct rxring_chain *c,
@@ -627,6 +628,7 @@ static __always_inline int __rxring_rw_prep(const struct rxring_sqe *sqe)
 		return -EINVAL;
 	return 0;
 }
+
 int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		    struct rxring_result *res);
 int rxring_fsync_prep(const struct rxring_sqe *sqe);
