@@ -9,7 +9,7 @@
  *    field checked: both sides blocking, both busy-polling (then no FUTEX
  *    call at all), one of each, and rings of 2 and 8 entries that go full
  *    and empty all the time. N: 10 million (the issue's figure) with both
- *    sides polling (8 to 33 s in the emulated guest on the shared host);
+ *    sides polling (8 to 62 s in the emulated guest on the shared host);
  *    1 million with both sides blocking in the library's waits (10 million
  *    took 30 to 130 s there, too close to the runner's 300 s for the whole
  *    program); fewer for the variants that sleep on every full or empty
