@@ -301,10 +301,13 @@ int rxring_u2u_ready(struct rxring_u2u *u, unsigned int what);
 
 /*
  * Block until what (READABLE or WRITABLE, one of them) is true: poll for
- * spin_ns, then sleep through RXRING_IOC_FUTEX, liveness_ns at a time.
- * timeout_ns < 0: no limit. Returns 0, -ETIMEDOUT, -EPIPE (the peer closed
- * the pair or died; READABLE returns 0 while entries are left), -EIO,
- * -EINTR (a signal interrupted the sleep).
+ * spin_ns (yielding the CPU every 64 polls; at once, without polling, when
+ * spin_yield is 1: one CPU), then sleep through RXRING_IOC_FUTEX,
+ * liveness_ns at a time. timeout_ns < 0: no limit; 0: no polling, no
+ * sleep; else counted from the first clock read, after the first round of
+ * polls. Returns 0, -ETIMEDOUT, -EPIPE (the peer closed the pair or died;
+ * READABLE returns 0 while entries are left), -EIO, -EINTR (a signal
+ * interrupted the sleep).
  */
 int rxring_u2u_wait(struct rxring_u2u *u, unsigned int what,
 		    __s64 timeout_ns);

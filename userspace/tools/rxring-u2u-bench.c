@@ -963,7 +963,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("rxring-u2u-bench: 64-byte messages, 16-byte replies, %u-entry rings, best of %u runs of at most %.1f s%s\n",
+	printf("rxring-u2u-bench: 64-byte messages, 16-byte replies, %u-entry rings, best of %u runs of at most %g s%s\n",
 	       entries, repeats, secs,
 	       pin_mode == 1 ? ", on CPUs 0 and 1" :
 	       pin_mode == 2 ? ", both on CPU 0" : "");
