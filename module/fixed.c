@@ -153,8 +153,8 @@ static int rxring_bufs_register(struct rxring_ctx *ctx, u64 addr, u32 nr)
 
 	if (nr > RXRING_MAX_FIXED_BUFFERS)
 		return -EINVAL;
-	iovs = vmemdup_user(u64_to_user_ptr(addr), array_size(nr,
-							       sizeof(*iovs)));
+	iovs = vmemdup_user(u64_to_user_ptr(addr),
+			    array_size(nr, sizeof(*iovs)));
 	if (IS_ERR(iovs))
 		return PTR_ERR(iovs);
 	ret = rxring_bufs_check(iovs, nr, &pages);

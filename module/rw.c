@@ -284,8 +284,7 @@ int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		ret = rxring_rw_file(ctx, sqe, file, &iter,
 				     heap ? heap : fast, &heap, nr_segs);
 	}
-	if (heap)
-		kfree(heap);
+	kfree(heap);
 	/* A byte count of 1 is no RXRING_QUEUED: hence -EIOCBQUEUED above. */
 	if (ret == -EIOCBQUEUED)
 		return RXRING_QUEUED;

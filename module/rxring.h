@@ -104,9 +104,8 @@ enum rxring_pend_state {
 #define RXRING_PF_POLLGATE	0x0002U	/* file without FMODE_NOWAIT */
 #define RXRING_PF_WOKEN		0x0004U	/* woken while ARMING */
 #define RXRING_PF_CANCEL	0x0008U	/* cancelled while ARMING */
-#define RXRING_PF_FIXED_FILE	0x0010U	/* io.file is borrowed from the
-						 * registered table: no fput
-						 */
+/* io.file is borrowed from the registered table: no fput */
+#define RXRING_PF_FIXED_FILE	0x0010U
 #define RXRING_PF_MULTI_BIO	0x0020U	/* io.bios counts several bios */
 #define RXRING_PF_LINK		0x8000U	/* submitted with RXRING_SQE_CHAIN */
 
@@ -424,6 +423,7 @@ static __always_inline void rxring_pend_stash_put(struct rxring_ctx *ctx,
 	p->next = ctx->stash_free;
 	ctx->stash_free = idx;
 }
+
 void rxring_chain_push(struct rxring_ctx *ctx, struct rxring_chain *c,
 		       u32 idx);
 bool rxring_chain_take(struct rxring_ctx *ctx, struct rxring_chain *c,
@@ -521,6 +521,7 @@ static inline void rxring_submit_plug(struct rxring_ctx *ctx)
 	if (ctx->plug && !ctx->plug_started)
 		__rxring_submit_plug(ctx);
 }
+
 long rxring_enter(struct rxring_ctx *ctx, struct rxring_enter __user *uarg);
 
 /*
@@ -608,6 +609,7 @@ static __always_inline int __rxring_rw_prep(const struct rxring_sqe *sqe)
 		return -EINVAL;
 	return 0;
 }
+
 int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		    struct rxring_result *res);
 int rxring_fsync_prep(const struct rxring_sqe *sqe);

@@ -133,7 +133,6 @@ static bool rxring_stash(struct rxring_ctx *ctx, u64 user_data,
 	return true;
 }
 
-
 /*
  * Post one completion into slots the operation reserved and publish it.
  * Writes only module-owned memory, so it may run in any context. @pflags
@@ -323,7 +322,7 @@ static bool rxring_op_batches(u8 op)
 
 /* Validate and start one SQE; its CQ slots are already reserved. */
 static __always_inline void rxring_issue_sqe(struct rxring_ctx *ctx,
-			     const struct rxring_sqe *sqe)
+					     const struct rxring_sqe *sqe)
 {
 	struct rxring_result res = {};
 	int ret;

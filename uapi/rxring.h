@@ -393,7 +393,7 @@ struct rxring_register {
 
 #define RXRING_MAX_FIXED_FILES		32768
 #define RXRING_MAX_FIXED_BUFFERS	16384
-#define RXRING_MAX_FIXED_BUF_SIZE	(1U << 30)	/* 1 GiB each */
+#define RXRING_MAX_FIXED_BUF_SIZE	(1024U * 1024 * 1024)	/* 1 GiB each */
 
 /* RXRING_IOC_PROBE: which opcodes and flags this module supports. */
 #define RXRING_PROBE_OP_SUPPORTED	0x01U
