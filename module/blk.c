@@ -141,7 +141,6 @@ static __always_inline void __rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 {
 	struct rxring_pending *p = &ctx->pend[idx];
 	struct rxring_result res = {};
-	unsigned long flags;
 	struct file *file;
 
 	if ((p->flags & RXRING_PF_MULTI_BIO) &&
@@ -166,9 +165,13 @@ static __always_inline void __rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 		ctx->io_credit++;
 		return;
 	}
-	spin_lock_irqsave(&ctx->pend_lock, flags);
-	rxring_pend_finish(ctx, idx, &res);
-	spin_unlock_irqrestore(&ctx->pend_lock, flags);
+	/*
+	 * Elsewhere (an interrupt, say): posted at once, and the record goes
+	 * back without pend_lock (no chain holds it, and CANCEL only reads
+	 * its state).
+	 */
+	rxring_complete(ctx, p->user_data, &res, p->flags);
+	rxring_pend_io_free(ctx, idx);
 	if (file)
 		fput(file);
 	rxring_cq_wake(ctx);

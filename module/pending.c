@@ -38,6 +38,7 @@ int rxring_pend_init(struct rxring_ctx *ctx)
 		ctx->pend[i].next = i + 1 < n ? i + 1 : RXRING_PEND_NONE;
 	ctx->pend_free = 0;
 	ctx->stash_free = RXRING_PEND_NONE;
+	ctx->io_free = RXRING_PEND_NONE;
 	for (i = 0; i < RXRING_FUTEX_BUCKETS; i++)
 		rxring_chain_init(&ctx->futex_chain[i]);
 	rxring_chain_init(&ctx->waitpid_chain);
@@ -52,7 +53,8 @@ int rxring_pend_init(struct rxring_ctx *ctx)
 /*
  * Take a record for @sqe; pend_lock held. Called by issue functions, so
  * by the task in rxring_submit(): when the pool is empty, the records its
- * own ENTER freed (ctx->stash_free) are there.
+ * own ENTER freed (ctx->stash_free) and those of block requests completed
+ * elsewhere (ctx->io_free) are there.
  */
 u32 rxring_pend_get(struct rxring_ctx *ctx, const struct rxring_sqe *sqe)
 {
@@ -61,6 +63,9 @@ u32 rxring_pend_get(struct rxring_ctx *ctx, const struct rxring_sqe *sqe)
 	lockdep_assert_held(&ctx->pend_lock);
 	lockdep_assert_held(&ctx->submit_lock);
 	if (idx == RXRING_PEND_NONE) {
+		if (ctx->stash_free == RXRING_PEND_NONE)
+			ctx->stash_free = xchg(&ctx->io_free,
+					       RXRING_PEND_NONE);
 		idx = ctx->stash_free;
 		/* Cannot happen: every operation in flight holds 2 slots. */
 		if (WARN_ON_ONCE(idx == RXRING_PEND_NONE))

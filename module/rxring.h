@@ -174,6 +174,13 @@ struct rxring_ctx {
 	u16 io_prio;			/* the submitter's, for its bios */
 	u32 nr_stash;
 	u32 stash_free;
+	/*
+	 * Free records of block requests completed outside the submitting
+	 * task (interrupts), pushed without a lock (rxring_pend_io_free())
+	 * and taken all at once by the submitter. The pool, stash_free and
+	 * this list together hold every free record.
+	 */
+	u32 io_free;
 	struct rxring_cqe stash[RXRING_STASH];
 	/* The records' own bios (blk.c), allocated on first use. */
 	struct rxring_iob *iob;
@@ -391,18 +398,38 @@ static __always_inline u32 rxring_pend_get_io(struct rxring_ctx *ctx,
 	u32 idx = ctx->stash_free;
 
 	lockdep_assert_held(&ctx->submit_lock);
-	if (unlikely(idx == RXRING_PEND_NONE))
-		return rxring_pend_get_io_pool(ctx, sqe);
+	if (unlikely(idx == RXRING_PEND_NONE)) {
+		/* Those freed by interrupts, all at once, else the pool. */
+		idx = xchg(&ctx->io_free, RXRING_PEND_NONE);
+		if (idx == RXRING_PEND_NONE)
+			return rxring_pend_get_io_pool(ctx, sqe);
+	}
 	ctx->stash_free = ctx->pend[idx].next;
 	rxring_pend_set(&ctx->pend[idx], sqe, RXRING_PEND_IO);
 	return idx;
 }
 
 /*
+ * Free record @idx of a block request completed outside the submitting
+ * task, in any context, onto ctx->io_free: a push without a lock, which
+ * the submitter's take-all (xchg) makes safe.
+ */
+static inline void rxring_pend_io_free(struct rxring_ctx *ctx, u32 idx)
+{
+	struct rxring_pending *p = &ctx->pend[idx];
+	u32 head = READ_ONCE(ctx->io_free);
+
+	WRITE_ONCE(p->state, RXRING_PEND_FREE);
+	do {
+		p->next = head;
+	} while (!try_cmpxchg(&ctx->io_free, &head, idx));
+}
+
+/*
  * Free record @idx of a read or write completed inside the submitting
  * task's ENTER (rxring_in_submit()), onto ctx->stash_free: free records
  * kept for whoever submits next (under submit_lock), without pend_lock.
- * The pool and this list together hold every free record.
+ * The pool, this list and ctx->io_free together hold every free record.
  */
 static __always_inline void rxring_pend_stash_put(struct rxring_ctx *ctx,
 						  u32 idx)

@@ -92,7 +92,7 @@ def main():
         for r in runs:
             rows.append([kver, r["dev"], r["qd"], r.get("batch", "32"),
                          r["variant"], r["engine"], r["run"], r["iops"],
-                         r.get("calls", "")])
+                         r.get("calls", ""), r.get("idle", "")])
         k = {"info": info, "workloads": [], "allocs": allocs}
         for r in runs:
             r.setdefault("batch", "32")
@@ -102,17 +102,23 @@ def main():
         for dev, qd, batch in keys:
             for variant in ("plain", "fixed"):
                 vals = {}
+                idle = {}
                 for engine in ("io_uring", "rxring"):
-                    v = [float(r["iops"]) for r in runs
-                         if r["dev"] == dev and int(r["qd"]) == qd and
-                         int(r["batch"]) == batch and
-                         r["variant"] == variant and r["engine"] == engine and
-                         r["iops"] not in ("fail", "")]
-                    vals[engine] = summary(v)
+                    sel = [r for r in runs
+                           if r["dev"] == dev and int(r["qd"]) == qd and
+                           int(r["batch"]) == batch and
+                           r["variant"] == variant and
+                           r["engine"] == engine and
+                           r["iops"] not in ("fail", "")]
+                    vals[engine] = summary([float(r["iops"]) for r in sel])
+                    iv = [float(r["idle"]) for r in sel
+                          if r.get("idle", "-") not in ("-", "")]
+                    idle[engine] = statistics.median(iv) if iv else None
                 if not vals["io_uring"] and not vals["rxring"]:
                     continue
                 w = {"dev": dev, "qd": qd, "batch": batch, "variant": variant,
-                     "io_uring": vals["io_uring"], "rxring": vals["rxring"]}
+                     "io_uring": vals["io_uring"], "rxring": vals["rxring"],
+                     "idle_pct": idle}
                 if vals["io_uring"] and vals["rxring"]:
                     w["ratio"] = (vals["rxring"]["median"] /
                                   vals["io_uring"]["median"])
@@ -127,7 +133,7 @@ def main():
     with open(os.path.join(a.out, "results.csv"), "w", newline="") as f:
         wr = csv.writer(f)
         wr.writerow(["kernel", "dev", "qd", "batch", "variant", "engine",
-                     "run", "iops", "ios_per_call"])
+                     "run", "iops", "ios_per_call", "idle_pct"])
         wr.writerows(rows)
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(result, f, indent=1)
@@ -138,14 +144,18 @@ def main():
         info = k["info"]
         md.append("### %s" % kver)
         md.append("")
-        md.append("%s runs of each, %s s (first second dropped), %s vCPUs; "
-                  "IOPS median (min-max)." % (info.get("runs", "?"),
-                                              info.get("secs", "?"),
-                                              info.get("cpus", "?")))
+        icount = info.get("clock") == "icount"
+        md.append("%s runs of each, %s s (first second dropped), %s vCPUs, "
+                  "clock %s; IOPS median (min-max)%s." % (
+                      info.get("runs", "?"), info.get("secs", "?"),
+                      info.get("cpus", "?"), info.get("clock", "real"),
+                      "; instructions per operation (io_uring / rxring) "
+                      "where the CPU never idled: 10^9 / IOPS"
+                      if icount else ""))
         md.append("")
         md.append("| workload | buffers, files | io_uring | rxring | "
-                  "rxring / io_uring |")
-        md.append("|---|---|---|---|---|")
+                  "rxring / io_uring |%s" % (" instr/op |" if icount else ""))
+        md.append("|---|---|---|---|---|%s" % ("---|" if icount else ""))
         for w in k["workloads"]:
             name = "%s 4k QD%d" % (DEVS[w["dev"]], w["qd"])
             if w["dev"] == "nop":
@@ -158,9 +168,16 @@ def main():
             ratio = ("%.2f (%.2f-%.2f)" % (w["ratio"], w["ratio_min"],
                                            w["ratio_max"])
                      if "ratio" in w else "-")
-            md.append("| %s | %s | %s | %s | %s |" % (
+            extra = ""
+            if icount:
+                busy = all(w["idle_pct"].get(e) == 0.0 and w[e]
+                           for e in ("io_uring", "rxring"))
+                extra = " %s |" % ("%.0f / %.0f" % (
+                    1e9 / w["io_uring"]["median"],
+                    1e9 / w["rxring"]["median"]) if busy else "-")
+            md.append("| %s | %s | %s | %s | %s |%s" % (
                 name, variant, cell(w["io_uring"]), cell(w["rxring"]),
-                ratio))
+                ratio, extra))
         lat = [w for w in k["workloads"] if w["qd"] == 1 and "ratio" in w]
         if lat:
             md.append("")
@@ -199,6 +216,8 @@ def plot(a, result, kernels):
             if dev == "nop" and variant == "fixed":
                 continue
             labels.append((dev, qd, variant))
+    clock = "/".join(sorted({result["kernels"][k]["info"].get("clock", "real")
+                             for k in kernels}))
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "ratios.dat")
         with open(data, "w") as f:
@@ -221,7 +240,7 @@ def plot(a, result, kernels):
             f.write("""
 set terminal pngcairo size 1100,520 font ",10" noenhanced
 set output "%s"
-set title "rxring / io_uring (same kernel, same boot; median IOPS ratio; >1: rxring faster)"
+set title "rxring / io_uring (same kernel, same boot; median IOPS ratio; >1: rxring faster; clock %s)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
@@ -232,7 +251,7 @@ set xtics rotate by -35
 set key top left
 set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 dt 2 lc rgb "black"
 plot for [i=2:%d] "%s" using i:xtic(1) title columnheader(i)
-""" % (a.plot, len(kernels) + 1, data))
+""" % (a.plot, clock, len(kernels) + 1, data))
         try:
             subprocess.run(["gnuplot", script], check=True)
         except (OSError, subprocess.CalledProcessError) as e:

@@ -24,11 +24,19 @@
 #   BENCH_WORKLOADS  instead of the set: DEV:QD[:BATCH] words, DEV nullb0,
 #                nvme0n1 or nop (e.g. "nop:128 nop:1:1")
 #   BENCH_ENGINES  only these engines ("rxring"): for A/B runs of one
-#                under VM_ICOUNT=1, where the other's figures do not change
+#                with BENCH_CLOCK=icount, where the other's figures do not
+#                change
 #   BENCH_PLOT   where the plot goes (default docs/performance.png; "" for
 #                none)
-#   VM_ICOUNT=1  count instructions instead of timing on the host's clock
-#                (scripts/vm.sh): reproducible on a busy machine, one vCPU
+#   BENCH_CLOCK  icount (the default) or real. icount: the guest's clock
+#                counts instructions (QEMU -icount shift=0,sleep=on: one
+#                instruction one nanosecond, one vCPU; scripts/vm.sh
+#                VM_ICOUNT=1 VM_ICOUNT_SLEEP=1), so whatever the CPU does is
+#                measured in instructions, the same from run to run and
+#                whatever else the host runs; only waits for the emulated
+#                NVMe device, which go by the host's clock, stay noisy.
+#                real: the host's clock and two vCPUs, as fast as the
+#                emulation runs - meaningful only on an otherwise idle host.
 #
 # Files: build/bench/raw-KVER.txt (the guest's result lines),
 # build/bench/vm-KVER.tap, build/bench/results.{csv,json,md}.
@@ -38,6 +46,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 out=$top/build/bench
 runs=${BENCH_RUNS:-3}
+clock=${BENCH_CLOCK:-icount}
+case "$clock" in
+icount) export VM_ICOUNT=1 VM_ICOUNT_SLEEP=1 ;;
+real) export VM_ICOUNT=0 ;;
+*) echo "bench: BENCH_CLOCK is icount or real" >&2; exit 2 ;;
+esac
 secs=${BENCH_SECS:-5}
 set_=${BENCH_SET:-full}
 plot=${BENCH_PLOT-$top/docs/performance.png}
@@ -92,11 +106,11 @@ per_kernel=$((runs * 26 * (secs + 3) + 400))
 [ "${VM_ICOUNT:-0}" != 1 ] || per_kernel=$((per_kernel * 6))
 rc=0
 for k in "$@"; do
-	progress "$k: booting the guest (bench: $runs runs x ${secs} s, set $set_)"
+	progress "$k: booting the guest (bench: $runs runs x ${secs} s, set $set_, clock $clock)"
 	t=$(date +%s)
 	tap=$out/vm-$k.tap
 	BENCH_TIO=$tio BENCH_PERF=$perf_bin \
-		BENCH_CONF="RUNS=$runs SECS=$secs SET=$set_ WORKLOADS='${BENCH_WORKLOADS:-}' PROFILE='${BENCH_PROFILE:-}' PERF_LIMIT='${PERF_LIMIT:-}' PERF_LINES='${PERF_LINES:-}' ENGINES='${BENCH_ENGINES:-}'" \
+		BENCH_CONF="RUNS=$runs SECS=$secs SET=$set_ CLOCK=$clock WORKLOADS='${BENCH_WORKLOADS:-}' PROFILE='${BENCH_PROFILE:-}' PERF_LIMIT='${PERF_LIMIT:-}' PERF_LINES='${PERF_LINES:-}' ENGINES='${BENCH_ENGINES:-}'" \
 		USERSPACE_BIN=$top/build/userspace/bin \
 		"$here/vm.sh" -t "$per_kernel" "$k" bench >"$tap" 2>"$out/vm-$k.err" || rc=1
 	kver=$(sed -n 's/^# rxring bench on \([^:]*\):.*/\1/p' "$tap" | head -n 1)
