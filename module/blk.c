@@ -43,7 +43,10 @@
  * A request that the device completes inside the submitting ENTER (null_blk
  * without interrupts, say) is completed through submit.c's batch: its CQE
  * is posted with the others of that ENTER and its record goes back to the
- * submitter's own list (rxring_pend_stash_put()), no lock taken.
+ * submitter's own list (rxring_pend_stash_put()), no lock taken. One
+ * completed elsewhere (an NVMe interrupt) posts its CQE at once and pushes
+ * its record onto ctx->io_free without a lock; the submitter takes that
+ * list whole when its own runs dry (rxring_pend_get_io()).
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -362,6 +365,21 @@ static void rxring_blk_advance(const struct rxring_sqe *sqe, struct file *file,
 }
 
 /*
+ * Submit the only bio of the request of record @idx, which completes it.
+ * Under IOPOLL it goes to a poll queue (a record's own bio only; iopoll.c),
+ * and a poller may hold the request too: io.bios counts them.
+ */
+static __always_inline void rxring_blk_submit_only(struct rxring_ctx *ctx,
+						   u32 idx, struct bio *bio)
+{
+	if (unlikely(ctx->flags & RXRING_CREATE_IOPOLL)) {
+		ctx->pend[idx].flags |= RXRING_PF_MULTI_BIO;
+		rxring_iopoll_bio(ctx, idx, bio);
+	}
+	submit_bio(bio);
+}
+
+/*
  * Start the bios of one request. -EIOCBQUEUED (the record owns @file,
  * unless @borrowed: a registered file), 0 with nothing to do, or -errno.
  */
@@ -399,7 +417,7 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
 		rxring_bio_set_bvec(bio, iter->bvec, iter->nr_segs,
 				    iter->iov_offset, len);
-		submit_bio(bio);
+		rxring_blk_submit_only(ctx, idx, bio);
 		return -EIOCBQUEUED;
 	}
 
@@ -427,12 +445,7 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		if (first) {
 			if (!iov_iter_count(iter)) {
 				/* All in one bio: it completes the request. */
-				if (unlikely(ctx->flags & RXRING_CREATE_IOPOLL)) {
-					/* The poller counts in io.bios. */
-					p->flags |= RXRING_PF_MULTI_BIO;
-					rxring_iopoll_bio(ctx, idx, bio);
-				}
-				submit_bio(bio);
+				rxring_blk_submit_only(ctx, idx, bio);
 				return -EIOCBQUEUED;
 			}
 			/* Several: counted, before the first can complete. */
@@ -492,7 +505,7 @@ static __always_inline int __rxring_blk_rw_fixed(struct rxring_ctx *ctx,
 			     true);
 	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
 	rxring_bio_set_bvec(bio, bvec, nr, skip, len);
-	submit_bio(bio);
+	rxring_blk_submit_only(ctx, idx, bio);
 	return -EIOCBQUEUED;
 }
 

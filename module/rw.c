@@ -261,8 +261,9 @@ int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		ret = rxring_iopoll_file(file);
 		if (ret)
 			goto out_put;
-	} else if ((sqe->syscall_flags & RXRING_RW_FIXED_BUF) &&
-		   !rxring_rw_is_vec(sqe) && rxring_blk_direct(file)) {
+	}
+	if ((sqe->syscall_flags & RXRING_RW_FIXED_BUF) &&
+	    !rxring_rw_is_vec(sqe) && rxring_blk_direct(file)) {
 		/* The fast path: a registered buffer, a block device, O_DIRECT. */
 		ret = rxring_blk_rw_fixed(ctx, sqe, file,
 					  min_t(u64, sqe->len, MAX_RW_COUNT),

@@ -6,7 +6,8 @@ allocation counts; writes results.csv, results.json and results.md into
 --out, and with --plot a PNG drawn by gnuplot.
 
 Usage: scripts/bench-report.py --out DIR [--plot FILE.png] RAW...
-RAW files are build/bench/raw-KVER.txt, written by scripts/bench.sh.
+RAW files are build/bench/raw-KVER.CLOCK.txt, written by scripts/bench.sh;
+the files of one kernel (an icount and a real-clock boot) make one table.
 """
 import argparse
 import csv
@@ -19,6 +20,9 @@ import sys
 import tempfile
 
 DEVS = {"nullb0": "null_blk", "nvme0n1": "NVMe", "nop": "NOP"}
+VARIANTS = ("plain", "fixed", "polled")
+VNAMES = {"plain": "plain", "fixed": "registered",
+          "polled": "registered, IOPOLL"}
 ORDER = [("nullb0", 1), ("nullb0", 32), ("nullb0", 128),
          ("nvme0n1", 1), ("nvme0n1", 32), ("nvme0n1", 128), ("nop", 128)]
 
@@ -85,24 +89,36 @@ def main():
     kernels = []
     rows = []
     result = {"kernels": {}}
+    per_kernel = {}
     for path in a.raw:
         info, runs, allocs = load(path)
-        kver = info.get("kernel") or os.path.basename(path)[4:-4]
-        kernels.append(kver)
-        for r in runs:
-            rows.append([kver, r["dev"], r["qd"], r.get("batch", "32"),
-                         r["variant"], r["engine"], r["run"], r["iops"],
-                         r.get("calls", ""), r.get("idle", "")])
-        k = {"info": info, "workloads": [], "allocs": allocs}
+        kver = info.get("kernel") or os.path.basename(path)[4:].split(".")[0]
         for r in runs:
             r.setdefault("batch", "32")
+            r.setdefault("clock", info.get("clock", "real"))
+        if kver not in per_kernel:
+            kernels.append(kver)
+            per_kernel[kver] = {"infos": [], "runs": [], "allocs": []}
+        per_kernel[kver]["infos"].append(info)
+        per_kernel[kver]["runs"] += runs
+        per_kernel[kver]["allocs"] += allocs
+    for kver in kernels:
+        runs = per_kernel[kver]["runs"]
+        for r in runs:
+            rows.append([kver, r["dev"], r["qd"], r["batch"], r["variant"],
+                         r["engine"], r["run"], r["iops"],
+                         r.get("calls", ""), r.get("idle", ""), r["clock"]])
+        k = {"info": per_kernel[kver]["infos"][0],
+             "infos": per_kernel[kver]["infos"], "workloads": [],
+             "allocs": per_kernel[kver]["allocs"]}
         keys = sorted({(r["dev"], int(r["qd"]), int(r["batch"])) for r in runs},
                       key=lambda x: (ORDER.index(x[:2]) if x[:2] in ORDER
                                      else len(ORDER), x))
         for dev, qd, batch in keys:
-            for variant in ("plain", "fixed"):
+            for variant in VARIANTS:
                 vals = {}
                 idle = {}
+                clocks = set()
                 for engine in ("io_uring", "rxring"):
                     sel = [r for r in runs
                            if r["dev"] == dev and int(r["qd"]) == qd and
@@ -110,6 +126,7 @@ def main():
                            r["variant"] == variant and
                            r["engine"] == engine and
                            r["iops"] not in ("fail", "")]
+                    clocks |= {r["clock"] for r in sel}
                     vals[engine] = summary([float(r["iops"]) for r in sel])
                     iv = [float(r["idle"]) for r in sel
                           if r.get("idle", "-") not in ("-", "")]
@@ -118,11 +135,11 @@ def main():
                     continue
                 w = {"dev": dev, "qd": qd, "batch": batch, "variant": variant,
                      "io_uring": vals["io_uring"], "rxring": vals["rxring"],
-                     "idle_pct": idle}
+                     "idle_pct": idle, "clock": "/".join(sorted(clocks))}
                 if vals["io_uring"] and vals["rxring"]:
                     w["ratio"] = (vals["rxring"]["median"] /
                                   vals["io_uring"]["median"])
-                    # Ratios of the runs paired as they ran (same run #).
+                    # The extremes of the runs' ratios.
                     w["ratio_min"] = (vals["rxring"]["min"] /
                                       vals["io_uring"]["max"])
                     w["ratio_max"] = (vals["rxring"]["max"] /
@@ -133,7 +150,7 @@ def main():
     with open(os.path.join(a.out, "results.csv"), "w", newline="") as f:
         wr = csv.writer(f)
         wr.writerow(["kernel", "dev", "qd", "batch", "variant", "engine",
-                     "run", "iops", "ios_per_call", "idle_pct"])
+                     "run", "iops", "ios_per_call", "idle_pct", "clock"])
         wr.writerows(rows)
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(result, f, indent=1)
@@ -144,58 +161,68 @@ def main():
         info = k["info"]
         md.append("### %s" % kver)
         md.append("")
-        icount = info.get("clock") == "icount"
-        md.append("%s runs of each, %s s (first second dropped), %s vCPUs, "
-                  "clock %s; IOPS median (min-max)%s." % (
-                      info.get("runs", "?"), info.get("secs", "?"),
-                      info.get("cpus", "?"), info.get("clock", "real"),
-                      "; instructions per operation (io_uring / rxring) "
-                      "where the CPU never idled: 10^9 / IOPS"
-                      if icount else ""))
+        for inf in k["infos"]:
+            md.append("- clock %s: %s vCPU%s, %s runs of each, %s s (first "
+                      "second dropped)" % (
+                          inf.get("clock", "real"), inf.get("cpus", "?"),
+                          "" if inf.get("cpus") == "1" else "s",
+                          inf.get("runs", "?"), inf.get("secs", "?")))
         md.append("")
-        md.append("| workload | buffers, files | io_uring | rxring | "
-                  "rxring / io_uring |%s" % (" instr/op |" if icount else ""))
-        md.append("|---|---|---|---|---|%s" % ("---|" if icount else ""))
+        md.append("IOPS median (min-max) over the runs; ratio of the medians "
+                  "(in brackets: the lowest and highest ratio the runs "
+                  "allow). instr/op: on the icount clock, guest "
+                  "instructions per operation (10^9 / IOPS) where the CPU "
+                  "never idled.")
+        md.append("")
+        md.append("| workload | buffers, files | clock | io_uring | rxring | "
+                  "rxring / io_uring | instr/op (io_uring / rxring) |")
+        md.append("|---|---|---|---|---|---|---|")
         for w in k["workloads"]:
             name = "%s 4k QD%d" % (DEVS[w["dev"]], w["qd"])
             if w["dev"] == "nop":
                 name = "NOP, QD%d" % w["qd"]
             if w["qd"] > 1 or w["batch"] != 32:
                 name += ", batch %d" % min(w["batch"], w["qd"])
-            variant = ("registered" if w["variant"] == "fixed" else "plain")
+            variant = VNAMES[w["variant"]]
             if w["dev"] == "nop":
                 variant = "-"
-            ratio = ("%.2f (%.2f-%.2f)" % (w["ratio"], w["ratio_min"],
-                                           w["ratio_max"])
+            ratio = ("**%.2f** (%.2f-%.2f)" % (w["ratio"], w["ratio_min"],
+                                               w["ratio_max"])
                      if "ratio" in w else "-")
-            extra = ""
-            if icount:
-                busy = all(w["idle_pct"].get(e) == 0.0 and w[e]
-                           for e in ("io_uring", "rxring"))
-                extra = " %s |" % ("%.0f / %.0f" % (
-                    1e9 / w["io_uring"]["median"],
-                    1e9 / w["rxring"]["median"]) if busy else "-")
-            md.append("| %s | %s | %s | %s | %s |%s" % (
-                name, variant, cell(w["io_uring"]), cell(w["rxring"]),
-                ratio, extra))
+            busy = w["clock"] == "icount" and all(
+                w["idle_pct"].get(e) == 0.0 and w[e]
+                for e in ("io_uring", "rxring"))
+            instr = ("%.0f / %.0f" % (1e9 / w["io_uring"]["median"],
+                                      1e9 / w["rxring"]["median"])
+                     if busy else "-")
+            md.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+                name, variant, w["clock"], cell(w["io_uring"]),
+                cell(w["rxring"]), ratio, instr))
         lat = [w for w in k["workloads"] if w["qd"] == 1 and "ratio" in w]
         if lat:
             md.append("")
             md.append("QD1 mean latency (1 / IOPS): " + "; ".join(
                 "%s %s: io_uring %.1f us, rxring %.1f us" % (
-                    DEVS[w["dev"]], w["variant"],
+                    DEVS[w["dev"]], VNAMES[w["variant"]],
                     1e6 / w["io_uring"]["median"],
                     1e6 / w["rxring"]["median"]) for w in lat))
         if k["allocs"]:
             md.append("")
-            md.append("| allocations (null_blk QD128, 2 s window) | IOPS | "
-                      "allocations | per I/O | top call sites |")
-            md.append("|---|---|---|---|---|")
+            md.append("Allocations in a 2 s window of null_blk QD128 (kmem "
+                      "tracepoints): by the whole guest, and by the "
+                      "benchmark's own threads (with irqmode=0 these make "
+                      "the whole I/O path, completions included).")
+            md.append("")
+            md.append("| engine, buffers | IOPS | whole guest | per I/O | "
+                      "benchmark threads | per I/O | top call sites "
+                      "(benchmark threads) |")
+            md.append("|---|---|---|---|---|---|---|")
             for al in k["allocs"]:
-                md.append("| %s %s | %s | %s | %s | %s |" % (
-                    al["engine"], al["variant"], kfmt(float(al["iops"])),
-                    al["allocs"], al["per_io"],
-                    al.get("top", "").replace(",", ", ")))
+                md.append("| %s %s | %s | %s | %s | %s | %s | %s |" % (
+                    al["engine"], VNAMES[al["variant"]],
+                    kfmt(float(al["iops"])), al["allocs"], al["per_io"],
+                    al.get("task_allocs", "-"), al.get("task_per_io", "-"),
+                    al.get("task_top", "-").replace(",", ", ")))
         md.append("")
     text = "\n".join(md)
     with open(os.path.join(a.out, "results.md"), "w") as f:
@@ -212,12 +239,18 @@ def plot(a, result, kernels):
         return
     labels = []
     for dev, qd in ORDER:
-        for variant in ("plain", "fixed"):
-            if dev == "nop" and variant == "fixed":
+        for variant in VARIANTS:
+            if dev == "nop" and variant != "plain":
+                continue
+            if variant == "polled" and dev != "nvme0n1":
                 continue
             labels.append((dev, qd, variant))
-    clock = "/".join(sorted({result["kernels"][k]["info"].get("clock", "real")
-                             for k in kernels}))
+    byclock = {}
+    for kver in kernels:
+        for w in result["kernels"][kver]["workloads"]:
+            byclock.setdefault(w["clock"], set()).add(DEVS[w["dev"]])
+    clock = "; ".join("%s clock: %s" % (c, ", ".join(sorted(d)))
+                      for c, d in sorted(byclock.items()))
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "ratios.dat")
         with open(data, "w") as f:
@@ -225,7 +258,8 @@ def plot(a, result, kernels):
             for dev, qd, variant in labels:
                 name = "%s QD%d%s" % (DEVS[dev], qd,
                                      "" if dev == "nop" else
-                                     (" reg" if variant == "fixed" else ""))
+                                     {"plain": "", "fixed": " reg",
+                                      "polled": " poll"}[variant])
                 vals = []
                 for kver in kernels:
                     r = "NaN"
@@ -240,7 +274,7 @@ def plot(a, result, kernels):
             f.write("""
 set terminal pngcairo size 1100,520 font ",10" noenhanced
 set output "%s"
-set title "rxring / io_uring (same kernel, same boot; median IOPS ratio; >1: rxring faster; clock %s)"
+set title "rxring / io_uring, same kernel and boot, median IOPS ratio (>1: rxring faster)\\n%s"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1

@@ -28,29 +28,32 @@
 #                change
 #   BENCH_PLOT   where the plot goes (default docs/performance.png; "" for
 #                none)
-#   BENCH_CLOCK  icount (the default) or real. icount: the guest's clock
-#                counts instructions (QEMU -icount shift=0,sleep=on: one
-#                instruction one nanosecond, one vCPU; scripts/vm.sh
+#   BENCH_CLOCK  mixed (the default), icount or real. icount: the guest's
+#                clock counts instructions (QEMU -icount shift=0,sleep=on:
+#                one instruction one nanosecond, one vCPU; scripts/vm.sh
 #                VM_ICOUNT=1 VM_ICOUNT_SLEEP=1), so whatever the CPU does is
 #                measured in instructions, the same from run to run and
-#                whatever else the host runs; only waits for the emulated
-#                NVMe device, which go by the host's clock, stay noisy.
-#                real: the host's clock and two vCPUs, as fast as the
-#                emulation runs - meaningful only on an otherwise idle host.
+#                whatever else the host runs. real: the host's clock and
+#                two vCPUs, as fast as the emulation runs - meaningful only
+#                on an otherwise idle host. The emulated NVMe device works
+#                on the host's clock, so its figures under icount measure
+#                QEMU's timers, not the I/O path. mixed: two boots per
+#                kernel, null_blk and NOP workloads (and the allocation
+#                count) on the icount clock, NVMe ones on the real clock;
+#                each comparison still runs both engines in one boot.
 #
-# Files: build/bench/raw-KVER.txt (the guest's result lines),
-# build/bench/vm-KVER.tap, build/bench/results.{csv,json,md}.
+# Files: build/bench/raw-KVER.CLOCK.txt (the guest's result lines),
+# build/bench/vm-KVER.CLOCK.tap, build/bench/results.{csv,json,md}.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 out=$top/build/bench
 runs=${BENCH_RUNS:-3}
-clock=${BENCH_CLOCK:-icount}
+clock=${BENCH_CLOCK:-mixed}
 case "$clock" in
-icount) export VM_ICOUNT=1 VM_ICOUNT_SLEEP=1 ;;
-real) export VM_ICOUNT=0 ;;
-*) echo "bench: BENCH_CLOCK is icount or real" >&2; exit 2 ;;
+icount | real | mixed) ;;
+*) echo "bench: BENCH_CLOCK is mixed, icount or real" >&2; exit 2 ;;
 esac
 secs=${BENCH_SECS:-5}
 set_=${BENCH_SET:-full}
@@ -98,36 +101,81 @@ make -C "$top" --no-print-directory userspace >"$out/userspace.log" 2>&1 || {
 	exit 1
 }
 
-# Guest time: runs x workloads x (secs + start-up), plus boot and the
-# allocation count, with room to spare.
-per_kernel=$((runs * 26 * (secs + 3) + 400))
-# Counting instructions (VM_ICOUNT=1), a virtual second takes several real
-# ones.
-[ "${VM_ICOUNT:-0}" != 1 ] || per_kernel=$((per_kernel * 6))
-rc=0
-for k in "$@"; do
-	progress "$k: booting the guest (bench: $runs runs x ${secs} s, set $set_, clock $clock)"
+# The workloads of a set: DEV:QD[:BATCH] words (as scripts/vm/bench).
+case "$set_" in
+quick) all="nullb0:128 nullb0:1 nop:128" ;;
+*) all="nullb0:1 nullb0:32 nullb0:128 nvme0n1:1 nvme0n1:32 nvme0n1:128 nop:128" ;;
+esac
+all=${BENCH_WORKLOADS:-$all}
+nvme_of() {
+	for w in $all; do
+		case "$w" in nvme*) printf '%s ' "$w" ;; esac
+	done
+}
+cpu_of() {
+	for w in $all; do
+		case "$w" in nvme*) ;; *) printf '%s ' "$w" ;; esac
+	done
+}
+
+# boot KERNEL CLOCK WORKLOADS ALLOCS: one guest boot; its result lines go
+# to build/bench/raw-KVER.CLOCK.txt.
+boot() {
+	k=$1 c=$2 wl=$3 al=$4
+	# Guest time: runs x workloads x engines x (secs + start-up), plus
+	# boot and the allocation count, with room to spare.
+	n=0
+	for w in $wl; do n=$((n + 6)); done
+	per_kernel=$((runs * n * (secs + 3) + 400))
+	if [ "$c" = icount ]; then
+		# Counting instructions, a virtual second takes several real ones.
+		per_kernel=$((per_kernel * 6))
+		icount=1
+	else
+		icount=0
+	fi
+	progress "$k: booting the guest (bench: $runs runs x ${secs} s, clock $c: $wl)"
 	t=$(date +%s)
-	tap=$out/vm-$k.tap
-	BENCH_TIO=$tio BENCH_PERF=$perf_bin \
-		BENCH_CONF="RUNS=$runs SECS=$secs SET=$set_ CLOCK=$clock WORKLOADS='${BENCH_WORKLOADS:-}' PROFILE='${BENCH_PROFILE:-}' PERF_LIMIT='${PERF_LIMIT:-}' PERF_LINES='${PERF_LINES:-}' ENGINES='${BENCH_ENGINES:-}'" \
+	tap=$out/vm-$k.$c.tap
+	VM_ICOUNT=$icount VM_ICOUNT_SLEEP=$icount BENCH_TIO=$tio BENCH_PERF=$perf_bin \
+		BENCH_CONF="RUNS=$runs SECS=$secs SET=$set_ CLOCK=$c ALLOCS=$al WORKLOADS='$wl' PROFILE='${BENCH_PROFILE:-}' PERF_LIMIT='${PERF_LIMIT:-}' PERF_LINES='${PERF_LINES:-}' ENGINES='${BENCH_ENGINES:-}'" \
 		USERSPACE_BIN=$top/build/userspace/bin \
-		"$here/vm.sh" -t "$per_kernel" "$k" bench >"$tap" 2>"$out/vm-$k.err" || rc=1
+		"$here/vm.sh" -t "$per_kernel" "$k" bench >"$tap" 2>"$out/vm-$k.$c.err" || rc=1
 	kver=$(sed -n 's/^# rxring bench on \([^:]*\):.*/\1/p' "$tap" | head -n 1)
 	if [ -z "$kver" ] || [ ! -s "$top/build/vm/$kver/bench.txt" ]; then
 		echo "bench: $k: no results (see $tap, build/vm/*/console.log)" >&2
 		rc=1
-		continue
+		return
 	fi
 	if [ "$set_" = perf ]; then
 		cp "$top/build/vm/$kver/bench.txt" "$out/perf-$kver.txt"
 		progress "$kver: profiles in $out/perf-$kver.txt"
-		continue
+		return
 	fi
-	cp "$top/build/vm/$kver/bench.txt" "$out/raw-$kver.txt"
-	progress "$kver: $(grep -c '^RXRING-BENCH ' "$out/raw-$kver.txt") runs in $(($(date +%s) - t)) s"
+	cp "$top/build/vm/$kver/bench.txt" "$out/raw-$kver.$c.txt"
+	raws="$raws $out/raw-$kver.$c.txt"
+	progress "$kver ($c clock): $(grep -c '^RXRING-BENCH ' "$out/raw-$kver.$c.txt") runs in $(($(date +%s) - t)) s"
+}
+
+rc=0
+raws=
+# Profiles: one boot, on the instruction clock unless told otherwise.
+[ "$set_" != perf ] || [ "$clock" != mixed ] || clock=icount
+for k in "$@"; do
+	case "$clock" in
+	mixed)
+		cpu=$(cpu_of) nvme=$(nvme_of)
+		[ -z "$cpu" ] || boot "$k" icount "$cpu" 1
+		[ -z "$nvme" ] || boot "$k" real "$nvme" 0
+		;;
+	*)
+		boot "$k" "$clock" "$all" 1
+		;;
+	esac
 done
 
 [ "$set_" != perf ] || exit $rc
-python3 "$here/bench-report.py" --out "$out" ${plot:+--plot "$plot"} "$out"/raw-*.txt
+[ -n "$raws" ] || exit 1
+# shellcheck disable=SC2086 # file names without spaces
+python3 "$here/bench-report.py" --out "$out" ${plot:+--plot "$plot"} $raws
 exit $rc

@@ -354,10 +354,29 @@ static long long irqs_for_reads(struct rx *r, int fd, char *buf,
 	return nvme_io_irqs() - before;
 }
 
+/* The same through a registered file (index 0) and buffer (index 0). */
+static long long irqs_for_fixed_reads(struct rx *r, char *buf, unsigned int n)
+{
+	long long before = nvme_io_irqs();
+	struct rxring_sqe sqe;
+	unsigned int i;
+	__s64 st;
+
+	for (i = 0; i < n; i++) {
+		rw_sqe(&sqe, RXRING_OP_READ, 0, buf, BS, NVME_BASE + i * BS, i);
+		sqe.syscall_flags = RXRING_RW_FIXED_FILE | RXRING_RW_FIXED_BUF;
+		rx_push(r, &sqe);
+		if (rw_run(r, 1, i, &st) || st != BS)
+			return -1;
+	}
+	return nvme_io_irqs() - before;
+}
+
 TEST_F_TIMEOUT(iopoll, nvme_no_interrupts, 120)
 {
 	char *buf = rw_alloc(BS);
-	long long plain, polled;
+	long long plain, polled, fixed;
+	struct iovec iov;
 	struct rx r;
 	int fd = open_nvme(_metadata);
 
@@ -372,11 +391,22 @@ TEST_F_TIMEOUT(iopoll, nvme_no_interrupts, 120)
 	ASSERT_EQ(0, setup(&r, 8, 0));
 	polled = irqs_for_reads(&r, fd, buf, 16);
 	rx_teardown(&r);
-	TH_LOG("NVMe I/O queue interrupts for 16 reads: %lld plain, %lld polled",
-	       plain, polled);
+	/* Registered file and buffer: polled as well. */
+	rx_raise_memlock();
+	ASSERT_EQ(0, setup(&r, 8, 0));
+	ASSERT_EQ(0, reg_files(r.fd, &fd, 1));
+	iov.iov_base = buf;
+	iov.iov_len = BS;
+	ASSERT_EQ(0, reg_bufs(r.fd, &iov, 1));
+	fixed = irqs_for_fixed_reads(&r, buf, 16);
+	rx_teardown(&r);
+	TH_LOG("NVMe I/O queue interrupts for 16 reads: %lld plain, %lld polled, %lld polled into a registered buffer",
+	       plain, polled, fixed);
 	EXPECT_LE(8, plain);
 	EXPECT_LE(0, polled);
 	EXPECT_GE(2, polled);
+	EXPECT_LE(0, fixed);
+	EXPECT_GE(2, fixed);
 	close(fd);
 	free(buf);
 }
