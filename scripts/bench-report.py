@@ -20,9 +20,9 @@ import sys
 import tempfile
 
 DEVS = {"nullb0": "null_blk", "nvme0n1": "NVMe", "nop": "NOP"}
-VARIANTS = ("plain", "fixed", "polled")
+VARIANTS = ("plain", "fixed", "polled", "sqpoll")
 VNAMES = {"plain": "plain", "fixed": "registered",
-          "polled": "registered, IOPOLL"}
+          "polled": "registered, IOPOLL", "sqpoll": "registered, SQPOLL"}
 ORDER = [("nullb0", 1), ("nullb0", 32), ("nullb0", 128),
          ("nvme0n1", 1), ("nvme0n1", 32), ("nvme0n1", 128), ("nop", 128)]
 
@@ -111,10 +111,12 @@ def main():
         k = {"info": per_kernel[kver]["infos"][0],
              "infos": per_kernel[kver]["infos"], "workloads": [],
              "allocs": per_kernel[kver]["allocs"]}
-        keys = sorted({(r["dev"], int(r["qd"]), int(r["batch"])) for r in runs},
-                      key=lambda x: (ORDER.index(x[:2]) if x[:2] in ORDER
+        keys = sorted({(r["dev"], int(r["qd"]), int(r["batch"]), r["clock"])
+                       for r in runs},
+                      key=lambda x: (x[3] != "icount",
+                                     ORDER.index(x[:2]) if x[:2] in ORDER
                                      else len(ORDER), x))
-        for dev, qd, batch in keys:
+        for dev, qd, batch, clock in keys:
             for variant in VARIANTS:
                 vals = {}
                 idle = {}
@@ -124,6 +126,7 @@ def main():
                            if r["dev"] == dev and int(r["qd"]) == qd and
                            int(r["batch"]) == batch and
                            r["variant"] == variant and
+                           r["clock"] == clock and
                            r["engine"] == engine and
                            r["iops"] not in ("fail", "")]
                     clocks |= {r["clock"] for r in sel}
@@ -170,13 +173,18 @@ def main():
         md.append("")
         md.append("IOPS median (min-max) over the runs; ratio of the medians "
                   "(in brackets: the lowest and highest ratio the runs "
-                  "allow). instr/op: on the icount clock, guest "
+                  "allow). CPU per op: on the icount clock, guest "
                   "instructions per operation (10^9 / IOPS) where the CPU "
-                  "never idled.")
+                  "never idled; on the real clock, microseconds of busy "
+                  "guest CPU per operation (the median run's busy share of "
+                  "all vCPUs / IOPS), for a device that leaves the CPUs "
+                  "idle.")
         md.append("")
         md.append("| workload | buffers, files | clock | io_uring | rxring | "
-                  "rxring / io_uring | instr/op (io_uring / rxring) |")
+                  "rxring / io_uring | CPU per op (io_uring / rxring) |")
         md.append("|---|---|---|---|---|---|---|")
+        cpus = {inf.get("clock", "real"): int(inf.get("cpus", "1") or 1)
+                for inf in k["infos"]}
         for w in k["workloads"]:
             name = "%s 4k QD%d" % (DEVS[w["dev"]], w["qd"])
             if w["dev"] == "nop":
@@ -192,9 +200,17 @@ def main():
             busy = w["clock"] == "icount" and all(
                 w["idle_pct"].get(e) == 0.0 and w[e]
                 for e in ("io_uring", "rxring"))
-            instr = ("%.0f / %.0f" % (1e9 / w["io_uring"]["median"],
-                                      1e9 / w["rxring"]["median"])
+            instr = ("%.0f / %.0f instr" % (1e9 / w["io_uring"]["median"],
+                                            1e9 / w["rxring"]["median"])
                      if busy else "-")
+            if w["clock"] == "real" and all(
+                    w[e] and w["idle_pct"].get(e) is not None
+                    for e in ("io_uring", "rxring")):
+                n = cpus.get("real", 2)
+                us = [(100 - w["idle_pct"][e]) / 100 * n * 1e6 /
+                      w[e]["median"] for e in ("io_uring", "rxring")]
+                w["cpu_us"] = us
+                instr = "%.1f / %.1f us" % (us[0], us[1])
             md.append("| %s | %s | %s | %s | %s | %s | %s |" % (
                 name, variant, w["clock"], cell(w["io_uring"]),
                 cell(w["rxring"]), ratio, instr))
@@ -237,35 +253,40 @@ def plot(a, result, kernels):
     if not shutil.which("gnuplot"):
         print("bench-report: gnuplot missing, no plot", file=sys.stderr)
         return
-    labels = []
-    for dev, qd in ORDER:
-        for variant in VARIANTS:
-            if dev == "nop" and variant != "plain":
-                continue
-            if variant == "polled" and dev != "nvme0n1":
-                continue
-            labels.append((dev, qd, variant))
+    # One bar group per workload row (of any kernel), in table order; the
+    # clock is named where a workload ran on both.
+    rows_ = []
+    for kver in kernels:
+        for w in result["kernels"][kver]["workloads"]:
+            key = (w["dev"], w["qd"], w["batch"], w["variant"], w["clock"])
+            if key not in rows_ and "ratio" in w:
+                rows_.append(key)
+    both = {}
+    for dev, qd, batch, variant, clk in rows_:
+        both.setdefault((dev, qd, batch, variant), set()).add(clk)
     byclock = {}
     for kver in kernels:
         for w in result["kernels"][kver]["workloads"]:
             byclock.setdefault(w["clock"], set()).add(DEVS[w["dev"]])
     clock = "; ".join("%s clock: %s" % (c, ", ".join(sorted(d)))
                       for c, d in sorted(byclock.items()))
+    short = {"plain": "", "fixed": " reg", "polled": " poll",
+             "sqpoll": " sqpoll"}
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "ratios.dat")
         with open(data, "w") as f:
             f.write("label " + " ".join('"%s"' % k for k in kernels) + "\n")
-            for dev, qd, variant in labels:
-                name = "%s QD%d%s" % (DEVS[dev], qd,
-                                     "" if dev == "nop" else
-                                     {"plain": "", "fixed": " reg",
-                                      "polled": " poll"}[variant])
+            for dev, qd, batch, variant, clk in rows_:
+                name = "%s QD%d%s" % (DEVS[dev], qd, short[variant])
+                if len(both[(dev, qd, batch, variant)]) > 1:
+                    name += " (%s)" % clk
                 vals = []
                 for kver in kernels:
                     r = "NaN"
                     for w in result["kernels"][kver]["workloads"]:
-                        if (w["dev"], w["qd"], w["batch"], w["variant"]) == \
-                                (dev, qd, 32, variant) and "ratio" in w:
+                        if (w["dev"], w["qd"], w["batch"], w["variant"],
+                                w["clock"]) == (dev, qd, batch, variant,
+                                                clk) and "ratio" in w:
                             r = "%.4f" % w["ratio"]
                     vals.append(r)
                 f.write('"%s" %s\n' % (name, " ".join(vals)))

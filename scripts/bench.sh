@@ -94,6 +94,22 @@ if [ ! -x "$tio" ] || [ "$tio" -ot "$src/t/io_uring.c" ]; then
 		make -j2 t/io_uring >make.log 2>&1
 	) || { echo "bench: t/io_uring failed to build (see $out/fio-build/*.log)" >&2; exit 1; }
 fi
+# t/io_uring with its compile-time sq_thread_poll switch on: SQPOLL, for
+# the "sqpoll" variant. The same objects, linked the way fio links it.
+if [ ! -x "$tio-sqpoll" ] || [ "$tio-sqpoll" -ot "$tio" ]; then
+	progress "building t/io_uring-sqpoll"
+	(
+		cd "$out/fio-build"
+		sed 's/^static int sq_thread_poll = 0;/static int sq_thread_poll = 1;/' \
+			t/io_uring.c >t/io_uring_sqpoll.c
+		grep -q '^static int sq_thread_poll = 1;' t/io_uring_sqpoll.c
+		make t/io_uring_sqpoll.o >>make.log 2>&1
+		link=$(make -s -n -W t/io_uring.o t/io_uring | grep -e '-o t/io_uring ' | tail -n 1)
+		link=${link#*;}
+		eval "${link/ -o t\/io_uring t\/io_uring.o / -o t/io_uring-sqpoll t/io_uring_sqpoll.o }"
+	) >>"$out/fio-build/make.log" 2>&1 ||
+		{ echo "bench: t/io_uring-sqpoll failed to build (see $out/fio-build/make.log)" >&2; exit 1; }
+fi
 
 progress "building userspace"
 make -C "$top" --no-print-directory userspace >"$out/userspace.log" 2>&1 || {
@@ -106,15 +122,20 @@ case "$set_" in
 quick) all="nullb0:128 nullb0:1 nop:128" ;;
 *) all="nullb0:1 nullb0:32 nullb0:128 nvme0n1:1 nvme0n1:32 nvme0n1:128 nop:128" ;;
 esac
-all=${BENCH_WORKLOADS:-$all}
-nvme_of() {
+# On the host's clock besides NVMe (mixed): SQPOLL (its thread and the
+# program need two CPUs), and null_blk and NOPs again, to set beside the
+# instruction counts.
+real_extra=
+[ "$set_" != full ] || real_extra="nullb0:128:32:plain+fixed+sqpoll nop:128:32:plain+sqpoll"
+all=${BENCH_WORKLOADS:-$all $real_extra}
+real_of() {
 	for w in $all; do
-		case "$w" in nvme*) printf '%s ' "$w" ;; esac
+		case "$w" in nvme* | *sqpoll*) printf '%s ' "$w" ;; esac
 	done
 }
 cpu_of() {
 	for w in $all; do
-		case "$w" in nvme*) ;; *) printf '%s ' "$w" ;; esac
+		case "$w" in nvme* | *sqpoll*) ;; *) printf '%s ' "$w" ;; esac
 	done
 }
 
@@ -164,9 +185,9 @@ raws=
 for k in "$@"; do
 	case "$clock" in
 	mixed)
-		cpu=$(cpu_of) nvme=$(nvme_of)
+		cpu=$(cpu_of) real=$(real_of)
 		[ -z "$cpu" ] || boot "$k" icount "$cpu" 1
-		[ -z "$nvme" ] || boot "$k" real "$nvme" 0
+		[ -z "$real" ] || boot "$k" real "$real" 0
 		;;
 	*)
 		boot "$k" "$clock" "$all" 1

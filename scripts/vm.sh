@@ -23,7 +23,8 @@
 #                  clock (QEMU -icount): reproducible benchmarks on a busy host
 #   VM_ICOUNT_SLEEP=1  with VM_ICOUNT=1: the clock runs while the guest
 #                  idles (for device I/O; see below)
-#   BENCH_TIO      bench mode: fio's t/io_uring (static) for the guest
+#   BENCH_TIO      bench mode: fio's t/io_uring (static) for the guest, and
+#                  BENCH_TIO-sqpoll when there is one
 #   BENCH_PERF     bench mode: a perf binary (Debian's linux-perf) to copy
 #                  into the guest with its libraries, for BENCH_CONF SET=perf
 #   BENCH_CONF     bench mode: settings for scripts/vm/bench, shell
@@ -364,6 +365,11 @@ fi
 if [ "$mode" = bench ] && [ -n "${BENCH_TIO:-}" ]; then
 	cp "$BENCH_TIO" "$root/bin/t-io_uring"
 	copy_libs "$root/bin/t-io_uring"
+	# Its SQPOLL build (scripts/bench.sh), beside it.
+	if [ -x "$BENCH_TIO-sqpoll" ]; then
+		cp "$BENCH_TIO-sqpoll" "$root/bin/t-io_uring-sqpoll"
+		copy_libs "$root/bin/t-io_uring-sqpoll"
+	fi
 fi
 if [ "$mode" = bench ] && [ -n "${BENCH_PERF:-}" ]; then
 	cp "$BENCH_PERF" "$root/bin/perf"
@@ -390,7 +396,7 @@ truncate -s 256M "$out/disk.img"
 : >"$out/results.log"
 
 append="console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off rxring_mode=$mode"
-vm_cpus=2
+vm_cpus=${VM_CPUS:-2}
 [ "${VM_ICOUNT:-0}" != 1 ] || vm_cpus=1
 append="$append rxring_lane=$lane$builtin_params${VM_CMDLINE:+ $VM_CMDLINE}"
 # The debug kernel's ACPI interpreter is so slow under emulation that

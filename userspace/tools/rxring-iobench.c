@@ -16,10 +16,10 @@
  * READV). -p1 is polled I/O, as t/io_uring's: the ring is created with
  * RXRING_CREATE_IOPOLL (the device needs poll queues, nvme.poll_queues=).
  * -P1 creates it with RXRING_CREATE_SQPOLL (t/io_uring's sq_thread_poll,
- * a compile-time switch there): a kernel thread submits, and an ENTER is
- * made only to wait for completions or to wake the thread; it needs
- * registered files (-F1). IOS/call then counts rounds of the loop, not
- * system calls.
+ * a compile-time switch there): a kernel thread submits, an ENTER is made
+ * only to wake it (RXRING_RING_NEED_WAKEUP), and completions are awaited
+ * by spinning on the CQ, as t/io_uring does; it needs registered files
+ * (-F1). IOS/call then counts rounds of the loop, not system calls.
  *
  * The loop is t/io_uring's submitter_uring_fn(): keep DEPTH requests in
  * flight, prepare them BATCH_SUBMIT at a time, and when the ring is full
@@ -229,9 +229,26 @@ static int do_enter(struct submitter *s, unsigned int to_submit,
 	};
 
 	*submitted = 0;
+	if (sqpoll) {
+		/*
+		 * As t/io_uring with sq_thread_poll: the thread takes what is
+		 * published, so all of it counts as submitted; enter only to
+		 * wake it (the full barrier orders the tail store before the
+		 * status load, as librxring does). run() spins on the CQ for
+		 * completions instead of waiting in ENTER.
+		 */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		*submitted = to_submit;
+		e.min_complete = 0;
+		if (!(__atomic_load_n(&s->ring.sq.hdr->status,
+				      __ATOMIC_RELAXED) &
+		      RXRING_RING_NEED_WAKEUP))
+			return 0;
+	}
 	if (ioctl(s->ring.fd, RXRING_IOC_ENTER, &e) < 0)
 		return -errno;
-	*submitted = e.submitted;
+	if (!sqpoll)
+		*submitted = e.submitted;
 	return 0;
 }
 
@@ -289,9 +306,15 @@ submit:
 		ret = do_enter(s, to_submit, to_wait, &submitted);
 		s->calls++;
 
-		this_reap = reap_events(s);
-		if (this_reap < 0)
-			return 1;
+		/* SQPOLL: spin here until to_wait completions came. */
+		this_reap = 0;
+		do {
+			int r = reap_events(s);
+
+			if (r < 0)
+				return 1;
+			this_reap += r;
+		} while (sqpoll && (unsigned int)this_reap < to_wait && !finish);
 		s->reaps += this_reap;
 
 		if (ret < 0) {
