@@ -193,7 +193,7 @@ def main():
                 name += ", batch %d" % min(w["batch"], w["qd"])
             variant = VNAMES[w["variant"]]
             if w["dev"] == "nop":
-                variant = "-"
+                variant = "SQPOLL" if w["variant"] == "sqpoll" else "-"
             ratio = ("**%.2f** (%.2f-%.2f)" % (w["ratio"], w["ratio_min"],
                                                w["ratio_max"])
                      if "ratio" in w else "-")

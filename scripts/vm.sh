@@ -441,14 +441,32 @@ if [ "${VERBOSE:-0}" = 1 ]; then
 	tail -n +1 -f "$out/console.log" >&2 &
 	tailpid=$!
 fi
-qrc=0
-# timeout(1) puts QEMU in a process group of its own, out of reach of ^C:
-# forward INT/TERM by hand.
-timeout --kill-after=10 "$vm_timeout" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
-qpid=$!
-trap 'kill -TERM "$qpid" 2>/dev/null; wait "$qpid"; [ -z "$tailpid" ] || kill "$tailpid"; exit 130' INT TERM
-wait "$qpid" || qrc=$?
-trap - INT TERM
+# A guest kernel that dies while booting, before /init has loaded
+# rxring.ko (TCG with two vCPUs now and then trips over the kernel's own
+# code patching: an int3 Oops in early boot), is booted once more; the
+# first console log is kept as console-boot1.log and the TAP says so.
+boot_retried=
+for attempt in 1 2; do
+	qrc=0
+	# timeout(1) puts QEMU in a process group of its own, out of reach of
+	# ^C: forward INT/TERM by hand.
+	timeout --kill-after=10 "$vm_timeout" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
+	qpid=$!
+	trap 'kill -TERM "$qpid" 2>/dev/null; wait "$qpid"; [ -z "$tailpid" ] || kill "$tailpid"; exit 130' INT TERM
+	wait "$qpid" || qrc=$?
+	trap - INT TERM
+	if [ "$attempt" = 1 ] && [ "$qrc" != 124 ] &&
+		! grep -q '^RXRING-RESULT [a-z ]* load' "$out/results.log" &&
+		grep -q 'Kernel panic' "$out/console.log"; then
+		cp "$out/console.log" "$out/console-boot1.log"
+		boot_retried=1
+		echo "vm.sh: $kver: the guest kernel died while booting, before rxring.ko was loaded; booting again" >&2
+		: >"$out/console.log"
+		: >"$out/results.log"
+		continue
+	fi
+	break
+done
 if [ -n "$tailpid" ]; then
 	sleep 0.5
 	kill "$tailpid" 2>/dev/null || true
@@ -571,6 +589,10 @@ fi
 boot_s=$(elapsed "$t1" "$t2")
 if [ -n "$finished" ]; then
 	result ok guest-finished "${boot_s} s"
+	if [ -n "$boot_retried" ]; then
+		note "booted twice: the first boot died before rxring.ko was loaded ($out/console-boot1.log:" \
+			"$(grep -m 1 -E 'Oops|BUG|panic' "$out/console-boot1.log" | tr -d '\r'))"
+	fi
 else
 	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 		why="timed out after $vm_timeout s (hang?)"

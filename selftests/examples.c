@@ -9,7 +9,9 @@
  *  - rxring-futex-pingpong completes its round trips between two processes
  *    and the shared word ends at 2 * rounds;
  *  - rxring-supervise runs its command RESTARTS + 1 times, reports each
- *    exit status (and a kill by a signal) and exits with the last one.
+ *    exit status (and a kill by a signal) and exits with the last one;
+ *  - rxring-iobench (the benchmark's tool, /bin in the guest) runs its
+ *    loop to the end with and without SQPOLL, on NOPs and on null_blk.
  * The programs are in ./example-programs (copied next to the selftests
  * by selftests/Makefile); without them the tests SKIP.
  */
@@ -197,6 +199,34 @@ TEST_F(ex, supervise)
 	ASSERT_EQ(128 + 9, sh(EX "rxring-supervise -n 0 /bin/sh -c "
 			      "'kill -9 $$' > " TMP "/out"));
 	ASSERT_EQ(1, count_lines(TMP "/out", "killed by signal 9"));
+}
+
+/*
+ * rxring-iobench -rSECS prints SECS - 1 reports and exits 0; under SQPOLL
+ * (-P1) it counts what it publishes as submitted and spins on the CQ.
+ */
+TEST_F_TIMEOUT(ex, iobench, 120)
+{
+	static const char *const runs[] = {
+		"-N1 -d32 -s8 -c8 -r3",
+		"-N1 -P1 -d32 -s8 -c8 -r3",
+		"-P1 -B1 -F1 -d32 -s8 -c8 -r3 /dev/nullb0",
+		"-P1 -B1 -F1 -d128 -s32 -c32 -r3 /dev/nullb0",
+		"-P1 -B0 -F1 -d1 -s1 -c1 -r3 /dev/nullb0",
+	};
+	unsigned int i;
+
+	if (access("/bin/rxring-iobench", X_OK))
+		SKIP(return, "no /bin/rxring-iobench");
+	for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		if (strstr(runs[i], "nullb0") && access("/dev/nullb0", R_OK))
+			continue;
+		EXPECT_EQ(0, sh("timeout 60 /bin/rxring-iobench %s >" TMP
+				"/iobench.out 2>&1", runs[i]))
+			TH_LOG("rxring-iobench %s", runs[i]);
+		EXPECT_EQ(2, count_lines(TMP "/iobench.out", "IOPS="))
+			TH_LOG("rxring-iobench %s", runs[i]);
+	}
 }
 
 TEST_HARNESS_MAIN
