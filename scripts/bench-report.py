@@ -293,7 +293,9 @@ def plot(a, result, kernels):
         script = os.path.join(tmp, "plot.gp")
         with open(script, "w") as f:
             f.write("""
-set terminal pngcairo size 1100,520 font ",10" noenhanced
+set terminal pngcairo size 1200,560 font ",10" noenhanced
+set bmargin 8
+set rmargin 8
 set output "%s"
 set title "rxring / io_uring, same kernel and boot, median IOPS ratio (>1: rxring faster)\\n%s"
 set style data histograms
