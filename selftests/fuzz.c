@@ -595,6 +595,46 @@ static void dump_file(const char *path)
 	close(fd);
 }
 
+/*
+ * A worker that faults says where and while doing what, with the last
+ * batch of SQEs and its mappings, before it dies (the parent then reports
+ * it as dead): the fuzzer's own memory must never be touched by what it
+ * submits, so this is a bug of the fuzzer or of the module.
+ */
+static void segv_fn(int sig, siginfo_t *si, void *uc)
+{
+	unsigned int i;
+
+	(void)uc;
+	fprintf(stderr, "# fuzz worker: signal %d at %p while: %s (sandbox %p-%p)\n",
+		sig, si->si_addr, wd_action, (void *)sb.mem,
+		(void *)(sb.mem + sb.mem_len));
+	for (i = 0; i < wd_batch_n; i++) {
+		const struct rxring_sqe *q = &wd_batch[i];
+
+		fprintf(stderr, "#  sqe %u: op %u flags 0x%x sf 0x%x fd %lld len 0x%llx addr 0x%llx off 0x%llx ud %llu\n",
+			i, q->opcode, q->flags, q->syscall_flags,
+			(long long)q->fd, (unsigned long long)q->len,
+			(unsigned long long)q->addr,
+			(unsigned long long)q->offset,
+			(unsigned long long)q->user_data);
+	}
+	dump_file("/proc/self/maps");
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void segv_catch(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = segv_fn;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
 static void *watchdog_fn(void *arg)
 {
 	(void)arg;
@@ -1311,6 +1351,39 @@ static struct rec *rec_of(struct fuzz *f, __u64 ud)
 			false; })
 
 /* The NOP rules (docs/abi.md): what a NOP completes with. */
+/*
+ * Whether [a, a + len) (len rounded up to pages) touches a mapping of ring
+ * @r or the sandbox (data zone, guards, control area, read-only page):
+ * what the fuzzer must never unmap itself, whatever a completion says.
+ */
+static bool ring_overlaps(const struct rx *r, __u64 a, __u64 len)
+{
+	const struct {
+		const void *p;
+		__u64 len;
+	} m[] = {
+		{ r->sqh, r->cr.sq_header_size },
+		{ r->sqes, r->cr.sq_entries_size },
+		{ r->array, r->cr.sq_array_size },
+		{ r->cqh, r->cr.cq_header_size },
+		{ r->cqes, r->cr.cq_entries_size },
+		{ sb.mem, sb.mem_len },
+	};
+	__u64 end = a + ((len + 4095) & ~4095ULL);
+	unsigned int i;
+
+	if (end < a)
+		return true;
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		__u64 b = (__u64)(uintptr_t)m[i].p;
+
+		if (m[i].p && m[i].p != MAP_FAILED && a < b + m[i].len &&
+		    b < end)
+			return true;
+	}
+	return false;
+}
+
 static bool nop_ok(const struct rxring_sqe *s, const struct rx_cqe *c,
 		   bool after_chain)
 {
@@ -1415,7 +1488,7 @@ static bool handle_cqe(struct fuzz *f, const struct rx_cqe *c)
 
 		if (room(a))
 			f->need_data_reset = true;
-		else
+		else if (!ring_overlaps(&f->r, a, s->len))
 			munmap((void *)(uintptr_t)a, (size_t)s->len);
 	}
 	if ((s->opcode == RXRING_OP_WRITE || s->opcode == RXRING_OP_WRITEV) &&
@@ -1994,6 +2067,7 @@ static void fuzz_worker(unsigned int idx, __u64 seed, __u64 want,
 	const char *err;
 	bool ok = true;
 
+	segv_catch();
 	memset(t, 0, sizeof(*t));
 	f = calloc(1, sizeof(*f));
 	if (f)
