@@ -595,6 +595,25 @@ static void dump_file(const char *path)
 	close(fd);
 }
 
+/* The last batch of SQEs the worker queued, for a report. */
+static void wd_dump_batch(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < wd_batch_n; i++) {
+		const struct rxring_sqe *q = &wd_batch[i];
+
+		fprintf(stderr, "#  sqe %u: op %u flags 0x%x sf 0x%x fd %lld len 0x%llx addr 0x%llx off 0x%llx a1 0x%llx a2 0x%llx ud %llu\n",
+			i, q->opcode, q->flags, q->syscall_flags,
+			(long long)q->fd, (unsigned long long)q->len,
+			(unsigned long long)q->addr,
+			(unsigned long long)q->offset,
+			(unsigned long long)q->additional1,
+			(unsigned long long)q->additional2,
+			(unsigned long long)q->user_data);
+	}
+}
+
 /*
  * A worker that faults says where and while doing what, with the last
  * batch of SQEs and its mappings, before it dies (the parent then reports
@@ -603,22 +622,11 @@ static void dump_file(const char *path)
  */
 static void segv_fn(int sig, siginfo_t *si, void *uc)
 {
-	unsigned int i;
-
 	(void)uc;
 	fprintf(stderr, "# fuzz worker: signal %d at %p while: %s (sandbox %p-%p)\n",
 		sig, si->si_addr, wd_action, (void *)sb.mem,
 		(void *)(sb.mem + sb.mem_len));
-	for (i = 0; i < wd_batch_n; i++) {
-		const struct rxring_sqe *q = &wd_batch[i];
-
-		fprintf(stderr, "#  sqe %u: op %u flags 0x%x sf 0x%x fd %lld len 0x%llx addr 0x%llx off 0x%llx ud %llu\n",
-			i, q->opcode, q->flags, q->syscall_flags,
-			(long long)q->fd, (unsigned long long)q->len,
-			(unsigned long long)q->addr,
-			(unsigned long long)q->offset,
-			(unsigned long long)q->user_data);
-	}
+	wd_dump_batch();
 	dump_file("/proc/self/maps");
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -641,7 +649,6 @@ static void *watchdog_fn(void *arg)
 	for (;;) {
 		DIR *d;
 		struct dirent *e;
-		unsigned int i;
 
 		sleep(1);
 		if (rx_now_ns() - __atomic_load_n(&wd_progress, __ATOMIC_ACQUIRE) <
@@ -649,18 +656,7 @@ static void *watchdog_fn(void *arg)
 			continue;
 		fprintf(stderr, "# fuzz watchdog: no progress for %lld s while: %s\n",
 			wd_limit_ns / RX_NSEC, wd_action);
-		for (i = 0; i < wd_batch_n; i++) {
-			const struct rxring_sqe *s = &wd_batch[i];
-
-			fprintf(stderr, "#  sqe %u: op %u flags 0x%x sf 0x%x fd %lld len 0x%llx addr 0x%llx off 0x%llx a1 0x%llx a2 0x%llx ud %llu\n",
-				i, s->opcode, s->flags, s->syscall_flags,
-				(long long)s->fd, (unsigned long long)s->len,
-				(unsigned long long)s->addr,
-				(unsigned long long)s->offset,
-				(unsigned long long)s->additional1,
-				(unsigned long long)s->additional2,
-				(unsigned long long)s->user_data);
-		}
+		wd_dump_batch();
 		d = opendir("/proc/self/task");
 		while (d && (e = readdir(d))) {
 			char p[320];
