@@ -33,6 +33,8 @@
  *    MAP_FIXED / MUNMAP ranges: a data zone between PROT_NONE guards,
  *    remapped after each batch that changed it; addresses that can never be
  *    mapped (NULL page, kernel and non-canonical addresses) as bad ones.
+ *    The sandbox sits at a fixed address no mapping of the fuzzer's own
+ *    can be placed at, holes or not (sb_reserve()).
  *    Paths and iovec arrays live in a control zone no operation writes.
  *  - OPEN: only the sandbox directory tree (plus /dev/null, /dev/zero and
  *    /dev/rxring); WRITE: only sandbox files, pipes, sockets and the
@@ -152,6 +154,46 @@ static __u64 base_seed(void)
 		return strtoull(v, NULL, 0);
 	s = (__u64)rx_now_ns() ^ ((__u64)getpid() << 32);
 	return splitmix(&s);
+}
+
+/* ---- the address-space log ---------------------------------------------- */
+
+/*
+ * The last FZ_ASLOG events that changed, or could have changed, this
+ * worker's mappings: MMAP and MUNMAP SQEs as queued and as completed, the
+ * fuzzer's own munmaps and data zone resets, each ring's mappings, and
+ * teardowns that abandoned operations. A failing or faulting worker prints
+ * them beside its ring's addresses and /proc/self/maps.
+ */
+enum { AS_QUEUED, AS_DONE, AS_OWN_UNMAP, AS_RESET, AS_RING, AS_ABANDON };
+
+struct as_event {
+	unsigned long long seq;
+	__u64 addr, len, ud;
+	__s64 res;
+	__u32 flags;
+	__u8 kind, op;
+};
+
+#define FZ_ASLOG	256
+
+static struct as_event as_log[FZ_ASLOG];
+static unsigned long long as_seq;
+static const struct rx *as_ring;	/* the worker's ring, for a dump */
+
+static void as_note(__u8 kind, __u8 op, __u64 addr, __u64 len, __u32 flags,
+		    __s64 res, __u64 ud)
+{
+	struct as_event *e = &as_log[as_seq % FZ_ASLOG];
+
+	e->seq = as_seq++;
+	e->kind = kind;
+	e->op = op;
+	e->addr = addr;
+	e->len = len;
+	e->flags = flags;
+	e->res = res;
+	e->ud = ud;
 }
 
 /* ---- the sandbox --------------------------------------------------------- */
@@ -275,6 +317,52 @@ static void add_path(const char *s)
 }
 
 /* Everything the fuzzer may touch. Returns NULL or what failed. */
+/*
+ * Where the sandbox's memory lives, and why nothing of the fuzzer's own is
+ * ever mapped inside it.
+ *
+ * Fuzzed MUNMAPs and MAP_FIXED MMAPs punch holes in the data zone, and a
+ * hole stays open until the next reset: for good when the MUNMAP's
+ * completion was abandoned with its ring, so that nothing knew of it. The
+ * kernel puts a mapping made without an address hint into the highest free
+ * gap below mmap_base that fits (the usual top-down layout), or the lowest
+ * one above it (the legacy layout, taken when RLIMIT_STACK is unlimited).
+ * A sandbox reserved by mmap(NULL) sits just below the libraries, so a hole
+ * in it was the highest gap: the next ring's SQ header was mapped into it,
+ * and the next reset (zero pages, MAP_FIXED) or a fuzzed MUNMAP took it
+ * away under the fuzzer. That was issue 19's "SQ head 0 outside [168, 176]"
+ * and the SIGSEGVs reading the SQ header; the kernel kept its own pages
+ * and was right throughout.
+ *
+ * So the sandbox is reserved at a fixed address (MAP_FIXED_NOREPLACE)
+ * between 16 and 24 TiB: above the 4 GiB that MAP_32BIT allocates from,
+ * below the legacy layout's mmap_base (TASK_SIZE / 3, about 42 TiB on
+ * x86-64) and with some 100 TiB of free space between it and the
+ * libraries. A mapping without a hint never reaches it in either layout,
+ * whatever holes it has; only a mapping asked for at an address inside it
+ * can land there, and the only such are fuzzed MMAPs, whose results there
+ * the next reset covers. ring_setup() checks it all the same.
+ */
+#define FZ_SB_BASE	(16ULL << 40)
+
+static char *sb_reserve(size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		void *want = (void *)(uintptr_t)(FZ_SB_BASE + ((__u64)i << 40));
+		void *p = mmap(want, len, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+			       MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (p == want)
+			return p;
+		if (p != MAP_FAILED)	/* a kernel without NOREPLACE */
+			munmap(p, len);
+	}
+	return MAP_FAILED;
+}
+
 static const char *sb_init(void)
 {
 	static const char data[4096] = "rxring fuzz";
@@ -302,8 +390,7 @@ static const char *sb_init(void)
 
 	/* Memory: guard, data, guard, control, guard, read-only page. */
 	sb.mem_len = 3 * FZ_GUARD + FZ_DATA + FZ_CTL + rx_page();
-	sb.mem = mmap(NULL, sb.mem_len, PROT_NONE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	sb.mem = sb_reserve(sb.mem_len);
 	if (sb.mem == MAP_FAILED)
 		return "mmap";
 	sb.data = sb.mem + FZ_GUARD;
@@ -426,6 +513,7 @@ static int sb_slot(__u64 fd)
 
 static void sb_reset_data(void)
 {
+	as_note(AS_RESET, 0, (__u64)sb.data, FZ_DATA, 0, 0, 0);
 	mmap(sb.data, FZ_DATA, RX_RW, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS,
 	     -1, 0);
 }
@@ -614,6 +702,39 @@ static void wd_dump_batch(void)
 	}
 }
 
+static void as_dump(void)
+{
+	static const char *const kinds[] = {
+		"queued", "done", "own munmap", "data reset", "ring map",
+		"abandoned",
+	};
+	const struct rx *r = as_ring;
+	unsigned long long i = as_seq > FZ_ASLOG ? as_seq - FZ_ASLOG : 0;
+
+	fprintf(stderr, "# sandbox %p-%p, data zone %p-%p\n", (void *)sb.mem,
+		(void *)(sb.mem + sb.mem_len), (void *)sb.data,
+		(void *)sb.data_end);
+	if (r && r->fd >= 0) {
+		fprintf(stderr, "# ring fd %d: SQ header %p SQEs %p array %p\n",
+			r->fd, (void *)r->sqh, (void *)r->sqes,
+			(void *)r->array);
+		fprintf(stderr, "# ring fd %d: CQ header %p CQEs %p\n", r->fd,
+			(void *)r->cqh, (void *)r->cqes);
+	}
+	fprintf(stderr, "# the last %llu address-space events:\n", as_seq - i);
+	for (; i < as_seq; i++) {
+		const struct as_event *e = &as_log[i % FZ_ASLOG];
+
+		fprintf(stderr, "#  %llu %s op %u 0x%llx+0x%llx",
+			e->seq, kinds[e->kind], e->op,
+			(unsigned long long)e->addr,
+			(unsigned long long)e->len);
+		fprintf(stderr, " flags 0x%x res %lld ud %llu\n", e->flags,
+			(long long)e->res, (unsigned long long)e->ud);
+	}
+	dump_file("/proc/self/maps");
+}
+
 /*
  * A worker that faults says where and while doing what, with the last
  * batch of SQEs and its mappings, before it dies (the parent then reports
@@ -627,7 +748,7 @@ static void segv_fn(int sig, siginfo_t *si, void *uc)
 		sig, si->si_addr, wd_action, (void *)sb.mem,
 		(void *)(sb.mem + sb.mem_len));
 	wd_dump_batch();
-	dump_file("/proc/self/maps");
+	as_dump();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -1380,6 +1501,31 @@ static bool ring_overlaps(const struct rx *r, __u64 a, __u64 len)
 	return false;
 }
 
+/* Whether a mapping of ring @r lies in the sandbox's reservation. */
+static bool ring_in_sandbox(const struct rx *r)
+{
+	const struct {
+		const void *p;
+		__u64 len;
+	} m[] = {
+		{ r->sqh, r->cr.sq_header_size },
+		{ r->sqes, r->cr.sq_entries_size },
+		{ r->array, r->cr.sq_array_size },
+		{ r->cqh, r->cr.cq_header_size },
+		{ r->cqes, r->cr.cq_entries_size },
+	};
+	__u64 lo = (__u64)(uintptr_t)sb.mem, hi = lo + sb.mem_len;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(m); i++) {
+		__u64 b = (__u64)(uintptr_t)m[i].p;
+
+		if (m[i].p && b < hi && lo < b + m[i].len)
+			return true;
+	}
+	return false;
+}
+
 static bool nop_ok(const struct rxring_sqe *s, const struct rx_cqe *c,
 		   bool after_chain)
 {
@@ -1479,13 +1625,19 @@ static bool handle_cqe(struct fuzz *f, const struct rx_cqe *c)
 	if (s->opcode == RXRING_OP_CLOSE && c->status == 0 &&
 	    sb_slot(s->fd) >= 0)
 		f->restore_fds |= 1U << sb_slot(s->fd);
+	if (s->opcode == RXRING_OP_MMAP || s->opcode == RXRING_OP_MUNMAP)
+		as_note(AS_DONE, s->opcode, s->addr, s->len, s->syscall_flags,
+			c->status, c->user_data);
 	if (s->opcode == RXRING_OP_MMAP && c->status > 0) {
 		__u64 a = (__u64)c->status;
 
-		if (room(a))
+		if (room(a)) {
 			f->need_data_reset = true;
-		else if (!ring_overlaps(&f->r, a, s->len))
+		} else if (!ring_overlaps(&f->r, a, s->len)) {
+			as_note(AS_OWN_UNMAP, s->opcode, a, s->len, 0, 0,
+				c->user_data);
 			munmap((void *)(uintptr_t)a, (size_t)s->len);
+		}
 	}
 	if ((s->opcode == RXRING_OP_WRITE || s->opcode == RXRING_OP_WRITEV) &&
 	    c->status > 0)
@@ -1604,6 +1756,9 @@ static bool queue_sqes(struct fuzz *f, unsigned int n)
 		    s.opcode == RXRING_OP_TIMEOUT ||
 		    s.opcode == RXRING_OP_READ)
 			f->parkable[f->nparkable++ % 32] = s.user_data;
+		if (s.opcode == RXRING_OP_MMAP || s.opcode == RXRING_OP_MUNMAP)
+			as_note(AS_QUEUED, s.opcode, s.addr, s.len,
+				s.syscall_flags, 0, s.user_data);
 		r->sqes[slot] = s;
 		r->sq_tail++;
 		if (wd_batch_n < 256)
@@ -1925,6 +2080,21 @@ static bool ring_setup(struct fuzz *f)
 	if (ret)
 		return FAIL(f, "CREATE sq %u cq %u flags %u: %s", sq, cq,
 			    flags, strerror(-ret));
+	as_note(AS_RING, 0, (__u64)(uintptr_t)r->sqh, r->cr.sq_header_size,
+		flags, r->fd, 0);
+	as_note(AS_RING, 1, (__u64)(uintptr_t)r->sqes, r->cr.sq_entries_size,
+		flags, r->fd, 0);
+	as_note(AS_RING, 2, (__u64)(uintptr_t)r->array, r->cr.sq_array_size,
+		flags, r->fd, 0);
+	as_note(AS_RING, 3, (__u64)(uintptr_t)r->cqh, r->cr.cq_header_size,
+		flags, r->fd, 0);
+	as_note(AS_RING, 4, (__u64)(uintptr_t)r->cqes, r->cr.cq_entries_size,
+		flags, r->fd, 0);
+	if (ring_in_sandbox(r))
+		return FAIL(f, "ring fd %d mapped inside the sandbox %p-%p (sq header %p, cq header %p)",
+			    r->fd, (void *)sb.mem,
+			    (void *)(sb.mem + sb.mem_len), (void *)r->sqh,
+			    (void *)r->cqh);
 	f->pos_ud = calloc(sq, sizeof(*f->pos_ud));
 	f->pos_slot = calloc(sq, sizeof(*f->pos_slot));
 	f->slot_free = calloc(sq, sizeof(*f->slot_free));
@@ -1946,6 +2116,9 @@ static bool ring_setup(struct fuzz *f)
 
 static void ring_free(struct fuzz *f)
 {
+	if (f->outstanding || f->head != f->r.sq_tail)
+		as_note(AS_ABANDON, 0, 0, f->r.sq_tail - f->head, 0,
+			f->outstanding, f->next_ud);
 	rx_teardown(&f->r);
 	free(f->pos_ud);
 	free(f->pos_slot);
@@ -2046,6 +2219,15 @@ static void print_totals(const struct totals *t, __u64 seed, double secs)
 	fflush(stdout);
 }
 
+/* A failed worker's report: what failed, its last batch, its mappings. */
+static void fail_dump(const struct fuzz *f, unsigned int idx)
+{
+	fprintf(stderr, "# fuzz worker %u failed: %s\n", idx, f->why);
+	wd_dump_batch();
+	as_dump();
+	fflush(stderr);
+}
+
 /*
  * One fuzzing process: its own sandbox, rings, poking thread and
  * watchdog. Fills *t; t->ok false with t->why on a failure.
@@ -2061,7 +2243,7 @@ static void fuzz_worker(unsigned int idx, __u64 seed, __u64 want,
 	pthread_t th, wdt;
 	struct fuzz *f;
 	const char *err;
-	bool ok = true;
+	bool ok = true, dumped = false;
 
 	segv_catch();
 	memset(t, 0, sizeof(*t));
@@ -2074,6 +2256,7 @@ static void fuzz_worker(unsigned int idx, __u64 seed, __u64 want,
 	}
 	f->r.fd = -1;
 	f->next_ud = 1;
+	as_ring = &f->r;
 	err = sb_init();
 	if (err) {
 		snprintf(t->why, sizeof(t->why), "sandbox: %s: %s", err,
@@ -2096,7 +2279,10 @@ static void fuzz_worker(unsigned int idx, __u64 seed, __u64 want,
 		unsigned long long stop = f->sqes + budget;
 		bool abrupt = chance(120);
 
-		/* No hole in the data zone for the rings to be mapped into. */
+		/*
+		 * Refill the data zone's known holes (harmless: the rings
+		 * are never mapped there, see sb_reserve()).
+		 */
 		if (f->need_data_reset) {
 			sb_reset_data();
 			f->need_data_reset = false;
@@ -2154,12 +2340,18 @@ static void fuzz_worker(unsigned int idx, __u64 seed, __u64 want,
 			wd_set("draining");
 			ok = ring_drain(f);
 		}
+		if (!ok && !dumped) {
+			fail_dump(f, idx);
+			dumped = true;
+		}
 		wd_set("closing the poker's fd");
 		poker_set(&pk, -1);
 		wd_set("teardown");
 		ring_free(f);
 		keep_going(f);
 	}
+	if (!ok && !dumped)
+		fail_dump(f, idx);
 	wd_set("stopping");
 	wd_limit_ns = 600 * RX_NSEC;
 	__atomic_store_n(&pk.stop, 1, __ATOMIC_RELEASE);
