@@ -748,7 +748,12 @@ long rxring_enter(struct rxring_ctx *ctx, struct rxring_enter __user *uarg)
 out:
 	if (!taken && ret < 0)
 		return ret;
-	if (taken && put_user(taken, &uarg->submitted))
-		return -EFAULT;
+	/*
+	 * The record was writable before anything was taken; an SQE taken
+	 * since (a MUNMAP of its page) may have made it not. What was taken
+	 * is taken: success all the same, the SQ head says how many.
+	 */
+	if (taken)
+		(void)put_user(taken, &uarg->submitted);
 	return rxring_cq_filled(ctx);
 }

@@ -156,6 +156,35 @@ TEST_F(enter, bad_pointer_efault)
 	EXPECT_EQ(0ULL, rx_cq_tail(r));
 }
 
+/*
+ * [MUNMAP of the page holding the ENTER record, NOP, NOP]: the record
+ * cannot be written back once the first is taken, yet the ENTER took all
+ * three, so it succeeds and the SQ head and the CQ say so.
+ */
+TEST_F(enter, record_unmapped_by_taken_sqe)
+{
+	struct rx *r = &self->r;
+	struct rxring_enter *e = mmap(NULL, rx_page(), RX_RW,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct rxring_sqe *sqe;
+
+	ASSERT_NE(MAP_FAILED, e);
+	sqe = rx_next_sqe(r);
+	rx_sqe_fill(sqe, RXRING_OP_MUNMAP, 0, 0, 0, 1);
+	sqe->addr = (__u64)(uintptr_t)e;
+	sqe->len = rx_page();
+	r->sq_tail++;
+	rx_push_nop(r, 2);
+	rx_push_nop(r, 3);
+	rx_publish(r);
+	memset(e, 0, sizeof(*e));
+	e->to_submit = 3;
+	EXPECT_EQ(3, rx_ioctl(r->fd, RXRING_IOC_ENTER, e));
+	EXPECT_EQ(3ULL, rx_sq_head(r));
+	EXPECT_EQ(3ULL, rx_cq_tail(r));
+	EXPECT_EQ(0, rx_reap_nops(r, 1, 3)) TH_LOG("%s", rx_why);
+}
+
 TEST_F(enter, to_submit_bounds)
 {
 	struct rx *r = &self->r;
