@@ -9,6 +9,7 @@
  * call twin (openat, close, dup, lseek, fstat, mmap, munmap) through the
  * exported VFS and mm interfaces; docs/abi.md lists where they differ.
  */
+#include <linux/compat.h>
 #include <linux/cred.h>
 #include <linux/dcache.h>
 #include <linux/err.h>
@@ -100,7 +101,8 @@ static char *rxring_copy_path(u64 uaddr, u64 len)
 }
 
 /*
- * Open @path as openat(2) does, minus the descriptor. An absolute path
+ * Open @path as openat(2) does, minus the descriptor (with O_LARGEFILE
+ * added, as it adds it). An absolute path
  * ignores the directory fd; a relative one starts at the cwd or at the
  * directory, which file_open_root() treats as the root of the walk (the
  * only exported way to start a walk at a directory; docs/abi.md).
@@ -114,6 +116,9 @@ static struct file *rxring_open_path(const struct rxring_sqe *sqe,
 	unsigned int dfd;
 	int ret;
 
+	/* As openat(2) (not its compat twin) does on 64-bit kernels. */
+	if (force_o_largefile() && !in_compat_syscall())
+		flags |= O_LARGEFILE;
 	if (path[0] == '/' || sqe->fd == RXRING_AT_FDCWD)
 		return filp_open(path, flags, mode);
 

@@ -1073,6 +1073,34 @@ TEST_F(fo, seek_sparse_beyond_4g)
 	close(fd);
 }
 
+/*
+ * OPEN adds O_LARGEFILE as openat(2) does in a 64-bit process: a file of
+ * 3 GiB opens (EOVERFLOW without it), with the same file status flags as
+ * openat(2) gives, and a write past 2 GiB works (EFBIG without it).
+ */
+TEST_F(fo, open_large_file)
+{
+	const __s64 size = 3 * GiB;
+	struct rxring_sqe s;
+	char *path = P("large");
+	int fd, tw;
+	__s64 rfd;
+
+	fd = open(path, O_RDWR | O_CREAT, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, size));
+	close(fd);
+	tw = open(path, O_RDWR);
+	ASSERT_LE(0, tw);
+	sqe_open(&s, RXRING_AT_FDCWD, path, strlen(path), O_RDWR, 0);
+	rfd = RUN(&s);
+	ASSERT_LE(0, rfd);
+	EXPECT_EQ(fcntl(tw, F_GETFL), fcntl((int)rfd, F_GETFL));
+	EXPECT_EQ(1, pwrite((int)rfd, "L", 1, size + 1));
+	close((int)rfd);
+	close(tw);
+}
+
 /* ---- FSTAT -------------------------------------------------------------- */
 
 /* Ring FSTAT and fstat(2) of fd agree field by field. */
