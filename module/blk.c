@@ -327,16 +327,14 @@ static void rxring_bio_drop(struct bio *bio)
  * A record in state IO for a request of @len bytes on @file, counted in
  * nr_io, the batch's plug started: what comes next is its first bio.
  */
-static __always_inline u32 rxring_blk_start(struct rxring_ctx *ctx,
-					    const struct rxring_sqe *sqe,
-					    struct file *file, u64 len,
-					    bool borrowed)
+static __always_inline u32 __rxring_io_start(struct rxring_ctx *ctx,
+					     const struct rxring_sqe *sqe,
+					     struct file *file, u64 len,
+					     bool borrowed)
 {
 	struct rxring_pending *p;
 	u32 idx;
 
-	if (unlikely(!ctx->iob))
-		rxring_iob_alloc(ctx);
 	idx = rxring_pend_get_io(ctx, sqe);
 	if (idx == RXRING_PEND_NONE)
 		return idx;
@@ -354,6 +352,24 @@ static __always_inline u32 rxring_blk_start(struct rxring_ctx *ctx,
 	rxring_io_count(ctx);
 	rxring_submit_plug(ctx);
 	return idx;
+}
+
+/* The same for a request that is no bio of ours (kio.c's kiocbs). */
+u32 rxring_io_start(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		    struct file *file, u64 len, bool borrowed)
+{
+	return __rxring_io_start(ctx, sqe, file, len, borrowed);
+}
+
+/* A block request's record, with the records' own bios allocated. */
+static __always_inline u32 rxring_blk_start(struct rxring_ctx *ctx,
+					    const struct rxring_sqe *sqe,
+					    struct file *file, u64 len,
+					    bool borrowed)
+{
+	if (unlikely(!ctx->iob))
+		rxring_iob_alloc(ctx);
+	return __rxring_io_start(ctx, sqe, file, len, borrowed);
 }
 
 /* RXRING_POS_CURRENT: the file position, advanced by what is transferred. */

@@ -78,6 +78,7 @@ static int rxring_release(struct inode *inode, struct file *file)
 	rxring_pend_teardown(ctx);
 	rxring_fixed_teardown(ctx);
 	rxring_blk_teardown(ctx);
+	rxring_kio_teardown(ctx);
 	rxring_rings_free(ctx);
 	mutex_destroy(&ctx->submit_lock);
 	kfree(ctx);

@@ -3,12 +3,15 @@
  * READ, WRITE, READV, WRITEV and FSYNC.
  *
  * A read or write takes its file (fget) and copies its iovec array
- * (import_iovec) in the task that calls ENTER, then goes one of three ways:
+ * (import_iovec) in the task that calls ENTER, then goes one of four ways:
  *  - a block device opened O_DIRECT: bios straight to the device (blk.c),
  *    completed from bi_end_io;
- *  - a file that cannot block indefinitely (a regular file, a block device
- *    without O_DIRECT, a file opened O_NONBLOCK, a file without ->poll):
- *    its read_iter or write_iter, synchronously, here;
+ *  - a regular file opened O_DIRECT, at an explicit offset: the file
+ *    system's direct I/O with the record's kiocb (kio.c), completed from
+ *    ki_complete;
+ *  - a file that cannot block indefinitely (any other regular file, a
+ *    block device without O_DIRECT, a file opened O_NONBLOCK, a file
+ *    without ->poll): its read_iter or write_iter, synchronously, here;
  *  - anything else (pipes, sockets, ttys): tried without blocking; when the
  *    file has nothing for it, it waits for the file's wakeup and is retried
  *    by a module worker (poll.c), so it never stalls the ring.
@@ -282,6 +285,13 @@ int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	} else {
 		/* This may block: post the completions batched so far. */
 		rxring_submit_flush(ctx);
+		/* The file system's direct I/O, not waited for (kio.c). */
+		ret = -ENOMEM;
+		if (rxring_kio_direct(file, sqe))
+			ret = rxring_kio_rw(ctx, sqe, file, &iter, write,
+					    borrowed);
+		if (ret != -ENOMEM)
+			goto out_free;
 		/* An operation that waits for its file owns a reference. */
 		if (borrowed) {
 			get_file(file);
@@ -290,6 +300,7 @@ int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		ret = rxring_rw_file(ctx, sqe, file, &iter,
 				     heap ? heap : fast, &heap, nr_segs);
 	}
+out_free:
 	kfree(heap);
 	/* A byte count of 1 is no RXRING_QUEUED: hence -EIOCBQUEUED above. */
 	if (ret == -EIOCBQUEUED)

@@ -131,6 +131,7 @@ struct rxring_chain {
 struct rxring_ctx;
 struct rxring_result;
 struct rxring_iob;
+struct rxring_kio;
 
 /* Completions one submission batches (ctx->stash). */
 #define RXRING_STASH	32
@@ -185,6 +186,8 @@ struct rxring_ctx {
 	/* The records' own bios (blk.c), allocated on first use. */
 	struct rxring_iob *iob;
 	u32 nr_iob;
+	/* The records' kiocbs (kio.c), allocated on first use. */
+	struct rxring_kio *kio;
 
 	/* Completion side, under cq_lock. */
 	spinlock_t cq_lock ____cacheline_aligned_in_smp;
@@ -683,6 +686,15 @@ void rxring_blk_teardown(struct rxring_ctx *ctx);
 void rxring_blk_settle(struct rxring_ctx *ctx);
 
 void rxring_io_put(struct rxring_ctx *ctx, u32 idx);
+u32 rxring_io_start(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		    struct file *file, u64 len, bool borrowed);
+
+/* kio.c: regular files opened O_DIRECT, through a kiocb. */
+bool rxring_kio_direct(struct file *file, const struct rxring_sqe *sqe);
+int rxring_kio_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		  struct file *file, struct iov_iter *iter, bool write,
+		  bool borrowed);
+void rxring_kio_teardown(struct rxring_ctx *ctx);
 struct bio *rxring_blk_own_bio(struct rxring_ctx *ctx, u32 idx);
 int rxring_blk_init(void);
 void rxring_blk_exit(void);

@@ -7,6 +7,10 @@
  *    not there), buffered and O_DIRECT: data written through the ring read
  *    back through the ring and with pread(), READV/WRITEV, a short read at
  *    end of file, 0 at end of file, RXRING_POS_CURRENT, FSYNC;
+ *  - O_DIRECT on ext4 on a disk whose every I/O takes half a second: an
+ *    ENTER that submits 32 reads (or writes) returns before any completes,
+ *    and they complete later with the right data; closing the ring with
+ *    32 in flight;
  *  - a pipe read that has nothing to read does not hold up the ring: NOPs
  *    submitted after it complete, then the writer writes and the read
  *    completes with the data; the same for a write into a full pipe, a
@@ -273,6 +277,191 @@ TEST_F(file, fsync_and_errors)
 	EXPECT_EQ(0, rw_one(&self->r, RXRING_OP_FSYNC, rdonly, NULL, 0, 0));
 	close(rdonly);
 	EXPECT_EQ(0, rw_one(&self->r, RXRING_OP_WRITE, self->fd, buf, 0, 0));
+	free(buf);
+}
+
+/* ---- O_DIRECT on a slow disk: ENTER starts the I/O, it does not wait -- */
+
+/* Each I/O of the slow disk takes this long (null_blk's timer mode). */
+#define SLOW_NS		(500 * 1000 * 1000ULL)
+
+struct slow_fs {
+	struct rw_nullb nb;
+	char dir[64];
+	bool mounted;
+};
+
+static int slow_attr(struct slow_fs *s, const char *attr, const char *val)
+{
+	char path[224];
+
+	snprintf(path, sizeof(path), "%s/%s", s->nb.cfg, attr);
+	return rw_write_str(path, val);
+}
+
+static void slow_fs_down(struct slow_fs *s)
+{
+	if (s->mounted)
+		umount(s->dir);
+	s->mounted = false;
+	if (s->dir[0])
+		rmdir(s->dir);
+	rw_nullb_destroy(&s->nb);
+}
+
+/*
+ * ext4 on a memory-backed null_blk, made fast (mkfs, @len bytes of pattern
+ * @seed written to file "f"), then powered off and on again with timer
+ * completions of SLOW_NS each: the data stays, every I/O now takes that
+ * long. 0, 1 to skip (no mkfs.ext4, ext4 or null_blk), -1 with rx_why.
+ */
+static int slow_fs_up(struct slow_fs *s, size_t len, __u64 seed)
+{
+	char name[32], cmd[160], val[32];
+	void *buf;
+	int fd, tries;
+
+	memset(s, 0, sizeof(*s));
+	if (access("/usr/sbin/mkfs.ext4", X_OK) &&
+	    access("/sbin/mkfs.ext4", X_OK))
+		return 1;
+	snprintf(name, sizeof(name), "rxslow%d", getpid());
+	if (rw_nullb_create(&s->nb, name, 64, 512, 0, 0, true, NULL))
+		return 1;
+	snprintf(s->dir, sizeof(s->dir), "/tmp/rxslow.%d", getpid());
+	snprintf(cmd, sizeof(cmd), "mkfs.ext4 -q -F %s >/dev/null 2>&1",
+		 s->nb.dev);
+	if (rw_system(cmd) || mkdir(s->dir, 0700) ||
+	    mount(s->nb.dev, s->dir, "ext4", 0, NULL)) {
+		slow_fs_down(s);
+		return 1;
+	}
+	s->mounted = true;
+	snprintf(cmd, sizeof(cmd), "%s/f", s->dir);
+	buf = rw_alloc(len);
+	fd = open(cmd, O_RDWR | O_CREAT, 0600);
+	if (!buf || fd < 0)
+		goto fail;
+	rw_fill(buf, len, seed);
+	if (pwrite(fd, buf, len, 0) != (ssize_t)len || fsync(fd))
+		goto fail;
+	close(fd);
+	free(buf);
+	buf = NULL;
+	fd = -1;
+	if (umount(s->dir))
+		goto fail;
+	s->mounted = false;
+	snprintf(val, sizeof(val), "%llu", SLOW_NS);
+	if (slow_attr(s, "power", "0") || slow_attr(s, "irqmode", "2") ||
+	    slow_attr(s, "completion_nsec", val) ||
+	    slow_attr(s, "power", "1"))
+		goto fail;
+	for (tries = 0; tries < 100 && access(s->nb.dev, F_OK); tries++)
+		rx_sleep_ms(10);
+	if (mount(s->nb.dev, s->dir, "ext4", 0, NULL))
+		goto fail;
+	s->mounted = true;
+	return 0;
+fail:
+	snprintf(rx_why, sizeof(rx_why), "slow ext4: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	slow_fs_down(s);
+	return -1;
+}
+
+/*
+ * 32 O_DIRECT reads of a file on ext4, then 32 O_DIRECT writes over it, on
+ * a disk whose every I/O takes SLOW_NS: each ENTER that submits 32 returns
+ * before the first of them completes and in less time than one I/O takes
+ * (a synchronous ENTER took 32 of them), and all 32 complete later with
+ * the data of the file, or write what pread() then reads back.
+ */
+FIXTURE(slow) {
+	int unused;
+};
+
+FIXTURE_SETUP(slow)
+{
+}
+
+FIXTURE_TEARDOWN(slow)
+{
+}
+
+TEST_F_TIMEOUT(slow, odirect_enter_does_not_wait, 200)
+{
+	enum { N = 32, BS = 4096 };
+	char *want = rw_alloc(N * BS), *buf = rw_alloc(N * BS);
+	struct slow_fs s;
+	char path[96];
+	__s64 st[N];
+	unsigned int i, round;
+	struct rx r;
+	int fd, ret;
+
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(NULL, buf);
+	ret = slow_fs_up(&s, N * BS, 11);
+	if (ret == 1)
+		SKIP(return, "no mkfs.ext4, ext4 or null_blk here");
+	ASSERT_EQ(0, ret) TH_LOG("%s", rx_why);
+	snprintf(path, sizeof(path), "%s/f", s.dir);
+	fd = open(path, O_RDWR | O_DIRECT);
+	ASSERT_LE(0, fd);
+	rx_raise_memlock();
+	ASSERT_EQ(0, rx_setup(&r, 64, 0, 0));
+	rw_fill(want, N * BS, 11);
+
+	for (round = 0; round < 2; round++) {
+		bool write = round == 1;
+		long long t0, t1;
+		__u32 sub = 0;
+
+		if (write)
+			rw_fill(want, N * BS, 12);
+		memset(buf, 0, N * BS);
+		for (i = 0; i < N; i++)
+			rw_push(&r, write ? RXRING_OP_WRITE : RXRING_OP_READ,
+				fd, (write ? want : buf) + i * BS, BS,
+				(__u64)i * BS, i);
+		rx_publish(&r);
+		t0 = rx_now_ns();
+		ret = rx_enter(&r, N, 0, 0, 0, &sub);
+		t1 = rx_now_ns();
+		ASSERT_EQ(0, ret);
+		ASSERT_EQ((__u32)N, sub);
+		EXPECT_EQ(0ULL, rx_cq_ready(&r))
+			TH_LOG("%s completed in ENTER", write ? "write" : "read");
+		EXPECT_GT((long long)SLOW_NS, t1 - t0)
+			TH_LOG("ENTER took %lld ms", (t1 - t0) / 1000000);
+		ASSERT_EQ(0, rw_wait(&r, N));
+		for (i = 0; i < N; i++) {
+			struct rx_cqe c;
+
+			ASSERT_EQ(1, rx_reap(&r, &c));
+			ASSERT_GT((__u64)N, c.user_data);
+			st[c.user_data] = c.status;
+		}
+		for (i = 0; i < N; i++)
+			ASSERT_EQ(BS, st[i]) TH_LOG("op %u", i);
+		if (write)
+			ASSERT_EQ(N * BS, pread(fd, buf, N * BS, 0));
+		ASSERT_EQ(0, memcmp(want, buf, N * BS));
+	}
+
+	/* Closed with 32 reads in flight: the close waits for them. */
+	for (i = 0; i < N; i++)
+		rw_push(&r, RXRING_OP_READ, fd, buf + i * BS, BS,
+			(__u64)i * BS, i);
+	rx_publish(&r);
+	ASSERT_EQ(0, rx_enter(&r, N, 0, 0, 0, NULL));
+	rx_teardown(&r);
+	close(fd);
+	slow_fs_down(&s);
+	free(want);
 	free(buf);
 }
 
