@@ -138,6 +138,36 @@ void rxring_rings_free(struct rxring_ctx *ctx)
 	ctx->pages = NULL;
 }
 
+/*
+ * A ring page the mapping lost (madvise(MADV_DONTNEED) zaps what
+ * vm_insert_pages() put there): the same page again. The instance, and so
+ * its pages, lives as long as any mapping, which holds its file.
+ */
+static vm_fault_t rxring_rings_fault(struct vm_fault *vmf)
+{
+	struct rxring_ctx *ctx = vmf->vma->vm_file->private_data;
+	u64 off = (u64)vmf->pgoff << PAGE_SHIFT;
+	unsigned int i;
+
+	for (i = 0; i < RXRING_NR_REGIONS; i++) {
+		const struct rxring_region *r = &ctx->regions[i];
+		struct page *page;
+
+		if (off < r->offset ||
+		    off - r->offset >= ((u64)r->nr_pages << PAGE_SHIFT))
+			continue;
+		page = ctx->pages[r->first + ((off - r->offset) >> PAGE_SHIFT)];
+		get_page(page);
+		vmf->page = page;
+		return 0;
+	}
+	return VM_FAULT_SIGBUS;
+}
+
+static const struct vm_operations_struct rxring_rings_vm_ops = {
+	.fault = rxring_rings_fault,
+};
+
 int rxring_rings_mmap(struct rxring_ctx *ctx, struct vm_area_struct *vma)
 {
 	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
@@ -161,6 +191,7 @@ int rxring_rings_mmap(struct rxring_ctx *ctx, struct vm_area_struct *vma)
 
 	vm_flags_clear(vma, VM_MAYEXEC);
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &rxring_rings_vm_ops;
 	nr = len >> PAGE_SHIFT;
 	return vm_insert_pages(vma, vma->vm_start, ctx->pages + r->first, &nr);
 }
