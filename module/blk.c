@@ -225,26 +225,32 @@ static blk_opf_t rxring_bio_opf(struct file *file, bool write)
 }
 
 /*
- * Check and clamp a request of *@len bytes at the SQE's position: position
- * and length aligned to the logical block size (@misaligned: the buffers
- * are not), nothing past the end of the device. Returns the position, or
- * -errno; *@len 0 means nothing to do (a read at the end).
+ * Check and clamp a request of *@len bytes at the SQE's position, in the
+ * order read(2) and write(2) on the device check it: a position and
+ * length the file allows (rw_verify_area()), then nothing past the end of
+ * the device (blkdev_read_iter(), blkdev_write_iter()). The caller then
+ * checks the alignment, as their direct I/O does, on what is left.
+ * Returns the position, or -errno; *@len 0 means nothing to do (a read at
+ * the end).
  */
 static __always_inline loff_t rxring_blk_pos(const struct rxring_sqe *sqe,
 					     struct file *file,
 					     struct block_device *bdev,
-					     u64 *len, bool misaligned,
-					     bool write)
+					     u64 *len, bool write)
 {
 	loff_t size = bdev_nr_bytes(bdev);
 	loff_t pos;
+	int ret;
 
 	if (sqe->offset == RXRING_POS_CURRENT)
 		pos = file->f_pos;
 	else
 		pos = sqe->offset;
-	if (((pos | *len) & (bdev_logical_block_size(bdev) - 1)) || misaligned)
-		return -EINVAL;
+	ret = rw_verify_area(write ? WRITE : READ, file, &pos, *len);
+	if (ret)
+		return ret;
+	if (!*len)
+		return pos;
 	if (pos >= size) {
 		if (write)
 			return -ENOSPC;
@@ -252,7 +258,7 @@ static __always_inline loff_t rxring_blk_pos(const struct rxring_sqe *sqe,
 		return pos;
 	}
 	*len = min_t(u64, *len, size - pos);
-	return rw_verify_area(write ? WRITE : READ, file, &pos, *len) ?: pos;
+	return pos;
 }
 
 /* The records' own bios, allocated with the first request of @ctx. */
@@ -406,20 +412,25 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	struct block_device *bdev = rxring_file_bdev(file);
 	blk_opf_t opf = rxring_bio_opf(file, write);
 	bool dirty = !write && user_backed_iter(iter);
-	unsigned long mask = bdev_logical_block_size(bdev) - 1;
 	u64 len = iov_iter_count(iter);
 	struct rxring_pending *p;
 	bool first = true;
 	loff_t pos;
 	u32 idx;
 
-	pos = rxring_blk_pos(sqe, file, bdev, &len,
-			     iov_iter_alignment(iter) & mask, write);
+	pos = rxring_blk_pos(sqe, file, bdev, &len, write);
 	if (pos < 0)
 		return pos;
 	if (!len)
 		return 0;
 	iov_iter_truncate(iter, len);
+	/*
+	 * The direct I/O rule (blkdev_dio_unaligned()): position and
+	 * lengths in logical blocks, memory to the queue's DMA alignment.
+	 */
+	if ((pos & (bdev_logical_block_size(bdev) - 1)) ||
+	    !bdev_iter_is_aligned(bdev, iter))
+		return -EINVAL;
 	idx = rxring_blk_start(ctx, sqe, file, len, borrowed);
 	if (idx == RXRING_PEND_NONE)
 		return -EBUSY;
@@ -478,9 +489,10 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 /*
  * READ or WRITE of @len bytes at sqe->addr in a registered buffer: the
  * pages pinned at registration go into one bio as they are, without an
- * iterator. The buffer is contiguous user memory, so with blocks no larger
- * than a page its pages start and end aligned wherever sqe->addr and
- * sqe->addr + @len are. Returns as rxring_blk_rw().
+ * iterator. The buffer is contiguous user memory: the bio starts at
+ * sqe->addr (DMA-aligned, checked) and goes on through whole pages, the
+ * same bio the kernel's own direct I/O makes of that memory. Returns as
+ * rxring_blk_rw().
  */
 static __always_inline int __rxring_blk_rw_fixed(struct rxring_ctx *ctx,
 						 const struct rxring_sqe *sqe,
@@ -508,11 +520,13 @@ static __always_inline int __rxring_blk_rw_fixed(struct rxring_ctx *ctx,
 		iov_iter_advance(&iter, skip);
 		return rxring_blk_rw(ctx, sqe, file, &iter, write, borrowed);
 	}
-	pos = rxring_blk_pos(sqe, file, bdev, &len, sqe->addr & mask, write);
+	pos = rxring_blk_pos(sqe, file, bdev, &len, write);
 	if (pos < 0)
 		return pos;
 	if (!len)
 		return 0;
+	if (((pos | len) & mask) || (sqe->addr & bdev_dma_alignment(bdev)))
+		return -EINVAL;
 	idx = rxring_blk_start(ctx, sqe, file, len, borrowed);
 	if (idx == RXRING_PEND_NONE)
 		return -EBUSY;

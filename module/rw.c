@@ -105,7 +105,8 @@ static ssize_t rxring_rw_import(struct rxring_ctx *ctx,
 	if (!rxring_rw_is_vec(sqe)) {
 		size_t len = min_t(u64, sqe->len, MAX_RW_COUNT);
 
-		if (!access_ok(addr, len))
+		/* The whole length, before the clamp, as read(2) checks it. */
+		if (!access_ok(addr, sqe->len))
 			return -EFAULT;
 		/*
 		 * A registered buffer is used as the pages pinned at
