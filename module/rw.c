@@ -230,10 +230,62 @@ static struct file *rxring_rw_fget(struct rxring_ctx *ctx,
 	return fget(sqe->fd);
 }
 
+/*
+ * What read(2) and write(2) check of the file (-EBADF, -EINVAL), and what
+ * IOPOLL wants of it. read_iter/write_iter are checked before any wait,
+ * so that no file without them (an rxring instance, say, which could
+ * then hold a reference to itself) ever waits.
+ */
+static int rxring_rw_file_ok(struct rxring_ctx *ctx, struct file *file,
+			     bool write)
+{
+	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
+		return -EBADF;
+	if (!(write ? file->f_op->write_iter : file->f_op->read_iter))
+		return -EINVAL;
+	/* IOPOLL: only what can be polled (iopoll.c). */
+	if (unlikely(ctx->flags & RXRING_CREATE_IOPOLL))
+		return rxring_iopoll_file(file);
+	return 0;
+}
+
+/*
+ * Start, or do, a read or write whose buffers are imported: the bytes
+ * moved, -errno, or -EIOCBQUEUED when it goes on (it then owns @file,
+ * unless *@borrowed, and *@heap).
+ */
+static ssize_t rxring_rw_start(struct rxring_ctx *ctx,
+			       const struct rxring_sqe *sqe, struct file *file,
+			       bool *borrowed, struct iov_iter *iter,
+			       struct iovec *fast, struct iovec **heap,
+			       u32 nr_segs)
+{
+	bool write = rxring_rw_is_write(sqe);
+	ssize_t ret;
+
+	if (rxring_blk_direct(file))
+		return rxring_blk_rw(ctx, sqe, file, iter, write, *borrowed);
+	/* This may block: post the completions batched so far. */
+	rxring_submit_flush(ctx);
+	/* The file system's direct I/O, not waited for (kio.c). */
+	if (rxring_kio_direct(file, sqe)) {
+		ret = rxring_kio_rw(ctx, sqe, file, iter, write, *borrowed);
+		if (ret != -ENOMEM)
+			return ret;
+	}
+	/* An operation that waits for its file owns a reference. */
+	if (*borrowed) {
+		get_file(file);
+		*borrowed = false;
+	}
+	return rxring_rw_file(ctx, sqe, file, iter, *heap ? *heap : fast, heap,
+			      nr_segs);
+}
+
 int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		    struct rxring_result *res)
 {
-	bool write = rxring_rw_is_write(sqe);
+	bool write = rxring_rw_is_write(sqe), vec = rxring_rw_is_vec(sqe);
 	/*
 	 * On the stack, where the hardened usercopy check of
 	 * import_iovec() is cheapest, and not zeroed on entry (which the
@@ -244,64 +296,50 @@ int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	bool borrowed = false;
 	struct file *file;
 	ssize_t ret;
-	u32 nr_segs;
 
 	file = rxring_rw_fget(ctx, sqe, &borrowed);
 	if (!file)
 		return -EBADF;
-	ret = -EBADF;
-	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
-		goto out_put;
 	/*
-	 * vfs_iter_read/write() need these; checked first so that no file
-	 * without them (an rxring instance, say, which could then hold a
-	 * reference to itself) ever waits.
+	 * The checks in the system calls' order: pread(2) and preadv(2)
+	 * want a file with positions before anything else; read(2) checks
+	 * the file before the buffer, readv(2) copies the iovec array
+	 * before it checks the file.
 	 */
-	ret = -EINVAL;
-	if (!(write ? file->f_op->write_iter : file->f_op->read_iter))
+	ret = -ESPIPE;
+	if (sqe->offset != RXRING_POS_CURRENT &&
+	    !(file->f_mode & (write ? FMODE_PWRITE : FMODE_PREAD)))
 		goto out_put;
-	if (unlikely(ctx->flags & RXRING_CREATE_IOPOLL)) {
-		/* IOPOLL: only what can be polled (iopoll.c). */
-		ret = rxring_iopoll_file(file);
+	if (vec) {
+		ret = -EINVAL;
+		if (sqe->len > UIO_MAXIOV)
+			goto out_put;
+		ret = rxring_rw_import(ctx, sqe, write, fast, &heap, &iter);
+		if (ret < 0)
+			goto out_put;
+		ret = rxring_rw_file_ok(ctx, file, write) ?: ret;
+	} else {
+		ret = rxring_rw_file_ok(ctx, file, write);
 		if (ret)
 			goto out_put;
-	}
-	if ((sqe->syscall_flags & RXRING_RW_FIXED_BUF) &&
-	    !rxring_rw_is_vec(sqe) && rxring_blk_direct(file)) {
-		/* The fast path: a registered buffer, a block device, O_DIRECT. */
-		ret = rxring_blk_rw_fixed(ctx, sqe, file,
-					  min_t(u64, sqe->len, MAX_RW_COUNT),
-					  write, borrowed);
-		if (ret == -EIOCBQUEUED)
-			return RXRING_QUEUED;
-		goto out_put;
-	}
-	ret = rxring_rw_import(ctx, sqe, write, fast, &heap, &iter);
-	if (ret <= 0)
-		goto out_put;
-	nr_segs = rxring_rw_is_vec(sqe) ? sqe->len : 1;
-
-	if (rxring_blk_direct(file)) {
-		ret = rxring_blk_rw(ctx, sqe, file, &iter, write, borrowed);
-	} else {
-		/* This may block: post the completions batched so far. */
-		rxring_submit_flush(ctx);
-		/* The file system's direct I/O, not waited for (kio.c). */
-		ret = -ENOMEM;
-		if (rxring_kio_direct(file, sqe))
-			ret = rxring_kio_rw(ctx, sqe, file, &iter, write,
-					    borrowed);
-		if (ret != -ENOMEM)
-			goto out_free;
-		/* An operation that waits for its file owns a reference. */
-		if (borrowed) {
-			get_file(file);
-			borrowed = false;
+		if ((sqe->syscall_flags & RXRING_RW_FIXED_BUF) &&
+		    rxring_blk_direct(file)) {
+			/* The fast path: registered buffer, O_DIRECT device. */
+			ret = rxring_blk_rw_fixed(ctx, sqe, file,
+						  min_t(u64, sqe->len,
+							MAX_RW_COUNT),
+						  write, borrowed);
+			if (ret == -EIOCBQUEUED)
+				return RXRING_QUEUED;
+			goto out_put;
 		}
-		ret = rxring_rw_file(ctx, sqe, file, &iter,
-				     heap ? heap : fast, &heap, nr_segs);
+		ret = rxring_rw_import(ctx, sqe, write, fast, &heap, &iter);
+		if (ret < 0)
+			goto out_put;
 	}
-out_free:
+	if (ret > 0)
+		ret = rxring_rw_start(ctx, sqe, file, &borrowed, &iter, fast,
+				      &heap, vec ? sqe->len : 1);
 	kfree(heap);
 	/* A byte count of 1 is no RXRING_QUEUED: hence -EIOCBQUEUED above. */
 	if (ret == -EIOCBQUEUED)

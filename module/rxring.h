@@ -652,8 +652,7 @@ static __always_inline int __rxring_rw_prep(const struct rxring_sqe *sqe)
 	if ((sqe->additional1 &&
 	     !(sqe->syscall_flags & RXRING_RW_FIXED_BUF)) || sqe->additional2)
 		return -EINVAL;
-	if (rxring_rw_is_vec(sqe) && sqe->len > UIO_MAXIOV)
-		return -EINVAL;
+	/* READV/WRITEV's iovec count: after the fd, as readv(2) (rw.c). */
 	if (sqe->offset != RXRING_POS_CURRENT && sqe->offset > LLONG_MAX)
 		return -EINVAL;
 	return 0;

@@ -23,7 +23,8 @@
  *  - errors: -EAGAIN for an O_NONBLOCK pipe, -ESPIPE for an offset on a
  *    pipe, -EBADF for the wrong direction, -EFAULT for unmapped buffers
  *    (also when found by the worker), -EINVAL for a file without
- *    read_iter/write_iter (the ring's own fd).
+ *    read_iter/write_iter (the ring's own fd); where several apply, the
+ *    one the system call reports.
  */
 #include <signal.h>
 #include <sys/mman.h>
@@ -812,6 +813,82 @@ TEST_F(wait, errors)
 	EXPECT_EQ(-EFAULT, c.status);
 	close(p[0]);
 	close(p[1]);
+}
+
+/* What the system call twin of a READ/WRITE/READV/WRITEV answers. */
+static __s64 sys_twin(__u8 op, int fd, void *addr, __u64 len, __u64 off)
+{
+	bool cur = off == RXRING_POS_CURRENT;
+	ssize_t n;
+
+	switch (op) {
+	case RXRING_OP_READ:
+		n = cur ? read(fd, addr, len) : pread(fd, addr, len, off);
+		break;
+	case RXRING_OP_WRITE:
+		n = cur ? write(fd, addr, len) : pwrite(fd, addr, len, off);
+		break;
+	case RXRING_OP_READV:
+		n = cur ? readv(fd, addr, (int)len) :
+			  preadv(fd, addr, (int)len, off);
+		break;
+	default:
+		n = cur ? writev(fd, addr, (int)len) :
+			  pwritev(fd, addr, (int)len, off);
+		break;
+	}
+	return n < 0 ? -errno : n;
+}
+
+struct twin_case {
+	__u8 op;
+	int fd;
+	void *addr;
+	__u64 len, off;
+};
+
+/*
+ * Where several checks fail at once, the ring reports the error the
+ * system call reports: ESPIPE (an offset on a pipe) before anything,
+ * readv(2)'s iovec array before the file's direction, read(2)'s
+ * direction before its buffer, the fd before the iovec count.
+ */
+TEST_F(wait, error_order_like_syscalls)
+{
+	struct iovec *many = calloc(UIO_MAXIOV + 1, sizeof(*many));
+	void *gone = rx_unmapped_page();
+	struct twin_case c[9];
+	unsigned int i;
+	char buf[8];
+	int p[2];
+
+	ASSERT_NE(NULL, many);
+	ASSERT_EQ(0, pipe2(p, O_NONBLOCK));
+	ASSERT_EQ(-1, fcntl(1000, F_GETFD));
+	c[0] = (struct twin_case){ RXRING_OP_READ, p[1], buf, 8, 0 };
+	c[1] = (struct twin_case){ RXRING_OP_READ, p[0], buf, 0, 5 };
+	c[2] = (struct twin_case){ RXRING_OP_WRITE, p[1], buf, 0, 5 };
+	c[3] = (struct twin_case){ RXRING_OP_READ, p[1], gone, 8,
+				   RXRING_POS_CURRENT };
+	c[4] = (struct twin_case){ RXRING_OP_READV, 1000, many,
+				   UIO_MAXIOV + 1, RXRING_POS_CURRENT };
+	c[5] = (struct twin_case){ RXRING_OP_READV, p[0], gone, 2, 0 };
+	c[6] = (struct twin_case){ RXRING_OP_READV, p[1], gone, 2,
+				   RXRING_POS_CURRENT };
+	c[7] = (struct twin_case){ RXRING_OP_WRITEV, p[0], gone, 2,
+				   RXRING_POS_CURRENT };
+	c[8] = (struct twin_case){ RXRING_OP_WRITEV, p[0], many, 0,
+				   RXRING_POS_CURRENT };
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		EXPECT_EQ(sys_twin(c[i].op, c[i].fd, c[i].addr, c[i].len,
+				   c[i].off),
+			  rw_one(&self->r, c[i].op, c[i].fd, c[i].addr,
+				 c[i].len, c[i].off))
+			TH_LOG("case %u", i);
+	}
+	close(p[0]);
+	close(p[1]);
+	free(many);
 }
 
 TEST_HARNESS_MAIN
