@@ -36,7 +36,7 @@ static void rxring_pages_put(struct page **pages, unsigned int nr)
 {
 	unsigned int i;
 
-	/* Pages still mapped by a process live on until it unmaps them. */
+	/* The last of each page once no mapping is left (each holds the file). */
 	for (i = 0; i < nr; i++)
 		put_page(pages[i]);
 }

@@ -33,8 +33,9 @@
  * One instance per open of /dev/rxring.
  *
  * The ring memory is one array of order-0 pages, vmapped once for the
- * kernel and inserted page by page into user mappings, so every page is
- * reference counted and outlives the instance for as long as it is mapped.
+ * kernel and inserted page by page into user mappings (and faulted back
+ * in, ring.c). Each mapping holds the instance's file, so the instance
+ * and its pages live for as long as anything maps them.
  * The five regions (SQ header, SQ entries, SQ index array, CQ header, CQ
  * entries) are consecutive runs of that array.
  *
@@ -101,7 +102,9 @@ struct rxring_pending {
 enum rxring_pend_state {
 	RXRING_PEND_FREE,
 	RXRING_PEND_PARKED,	/* on a chain, cancellable */
-	RXRING_PEND_IO,		/* bios in flight; CANCEL: -EALREADY */
+	RXRING_PEND_IO,		/* bios or a kiocb in flight; CANCEL:
+				 * -EALREADY
+				 */
 	RXRING_PEND_ARMING,	/* being hooked onto its file's wait queues */
 	RXRING_PEND_POLL,	/* waiting for its file, cancellable */
 	RXRING_PEND_READY,	/* on ready_chain for the worker, cancellable */
@@ -160,7 +163,8 @@ struct rxring_ctx {
 	u32 *sq_array;			/* NULL unless RXRING_CREATE_INDIRECT */
 	u32 sq_entries;
 	u32 flags;			/* RXRING_CREATE_* */
-	u8 barrier;			/* RXRING_BAR_* submission stopped at */
+	/* RXRING_BAR_* submission stopped at; written under cq_lock too */
+	u8 barrier;
 	/*
 	 * Batching (submit.c): while submitter runs rxring_submit(), the
 	 * completions it makes itself wait in stash. stash_free: free
@@ -213,7 +217,9 @@ struct rxring_ctx {
 	struct rxring_chain waitpid_chain;
 	struct rxring_chain timeout_chain;
 	u32 nr_count_timeouts;			/* TIMEOUTs with a count */
-	u64 nr_completions;			/* CQEs posted, under cq_lock */
+	u64 nr_completions;			/* CQEs posted; written under
+						 * cq_lock, not pend_lock
+						 */
 	struct hrtimer timer;			/* earliest deadline */
 	struct list_head futex_node;		/* on rxring_futex_rings */
 	bool futex_registered;			/* under rxring_futex_lock */
@@ -224,7 +230,8 @@ struct rxring_ctx {
 	struct rxring_chain ready_chain;	/* READY records */
 	struct work_struct defer_work;		/* runs ready_chain */
 	bool defer_dead;			/* teardown: queue no work */
-	atomic_t nr_io;				/* records with bios in flight */
+	/* records with bios or a kiocb in flight, + the batch's credit */
+	atomic_t nr_io;
 
 	/* Memory, set up once by CREATE. */
 	bool ready;			/* rings exist; read with acquire */

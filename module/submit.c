@@ -54,7 +54,7 @@ bool rxring_cq_has_room(struct rxring_ctx *ctx)
  * when the submission ends, before the CQ waiters are woken. The ENTER
  * that took an SQE still posts its completion when it completes inside
  * that ENTER. CQ slots are likewise reserved for a run of SQEs at once
- * (ctx->budget) rather than one SQE at a time. Completions from other
+ * (rxring_submit()'s budget) rather than one SQE at a time. Completions from other
  * contexts (interrupts, other tasks) are posted at once, as before.
  * rxring_in_submit() (rxring.h) tells the submitting task.
  *
