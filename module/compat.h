@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The differences between the kernels rxring builds for (Debian's 6.1 and
- * 6.12) live here and nowhere else. The RXRING_HAVE_* switches come from
+ * 6.12, and sid's 7.2) live here and nowhere else. The RXRING_HAVE_* switches come from
  * the header checks in Kbuild.
  */
 #ifndef RXRING_COMPAT_H
@@ -12,6 +12,7 @@
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/fsnotify.h>
+#include <linux/hrtimer.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 
@@ -28,6 +29,25 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 	vma->vm_flags &= ~flags;
 }
 #endif
+
+/*
+ * Set up @timer to call @function. hrtimer_setup() (6.13) replaced
+ * hrtimer_init() followed by setting the function, and 7.x no longer has
+ * hrtimer_init(). Kbuild keys RXRING_HAVE_HRTIMER_SETUP on hrtimer_setup()
+ * in linux/hrtimer.h.
+ */
+static inline void
+rxring_hrtimer_setup(struct hrtimer *timer,
+		     enum hrtimer_restart (*function)(struct hrtimer *),
+		     clockid_t clock_id, enum hrtimer_mode mode)
+{
+#ifdef RXRING_HAVE_HRTIMER_SETUP
+	hrtimer_setup(timer, function, clock_id, mode);
+#else
+	hrtimer_init(timer, clock_id, mode);
+	timer->function = function;
+#endif
+}
 
 /*
  * FS_OPEN (inotify's IN_OPEN) for a file from filp_open() or
