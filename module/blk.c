@@ -4,7 +4,8 @@
  * built here and submitted straight to the device's blk-mq queues.
  *
  * The user pages are pinned in the submitter's address space at submission
- * (bio_iov_iter_get_pages()) and released when their bio completes. A
+ * (bio_iov_iter_get_pages(), or its body in compat.h where it is not
+ * exported) and released when their bio completes. A
  * request larger than one bio becomes several; the record counts them
  * (io.bios, plus one while they are being issued) and keeps the first
  * error (io.res), so the last bio to complete posts the one completion:
@@ -456,7 +457,7 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 				     bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS),
 				     opf, first);
 		bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
-		ret = bio_iov_iter_get_pages(bio, iter);
+		ret = rxring_bio_iov_iter_get_pages(bio, iter);
 		if (unlikely(ret)) {
 			/* What went before is in flight: it completes. */
 			rxring_bio_drop(bio);

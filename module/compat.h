@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The differences between the kernels rxring builds for (Debian's 6.1 and
- * 6.12) live here and nowhere else. The RXRING_HAVE_* switches come from
+ * 6.12, and sid's 7.2) live here and nowhere else. The RXRING_HAVE_* switches come from
  * the header checks in Kbuild.
  */
 #ifndef RXRING_COMPAT_H
@@ -12,8 +12,11 @@
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/fsnotify.h>
+#include <linux/hrtimer.h>
+#include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/uio.h>
 
 #ifndef RXRING_HAVE_VM_FLAGS_SET
 /* vm_flags became read-only behind vm_flags_{set,clear}() in 6.3. */
@@ -28,6 +31,25 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 	vma->vm_flags &= ~flags;
 }
 #endif
+
+/*
+ * Set up @timer to call @function. hrtimer_setup() (6.13) replaced
+ * hrtimer_init() followed by setting the function, and 7.x no longer has
+ * hrtimer_init(). Kbuild keys RXRING_HAVE_HRTIMER_SETUP on hrtimer_setup()
+ * in linux/hrtimer.h.
+ */
+static inline void
+rxring_hrtimer_setup(struct hrtimer *timer,
+		     enum hrtimer_restart (*function)(struct hrtimer *),
+		     clockid_t clock_id, enum hrtimer_mode mode)
+{
+#ifdef RXRING_HAVE_HRTIMER_SETUP
+	hrtimer_setup(timer, function, clock_id, mode);
+#else
+	hrtimer_init(timer, clock_id, mode);
+	timer->function = function;
+#endif
+}
 
 /*
  * FS_OPEN (inotify's IN_OPEN) for a file from filp_open() or
@@ -59,15 +81,111 @@ static inline struct block_device *rxring_file_bdev(struct file *file)
 #endif
 }
 
+#ifdef RXRING_HAVE_BIO_IOV_ITER_GET_PAGES
+/*
+ * Fill @bio with as many of the user pages of @iter as fit and advance
+ * @iter past them, the bio a multiple of the logical block size long;
+ * 0 or -errno, with no page taken then. bio_iov_iter_get_pages() takes
+ * page references on 6.1 and FOLL_PIN pins, marked BIO_PAGE_PINNED, on
+ * 6.12, and each kernel's bio_release_pages() undoes what its own took.
+ */
+#define rxring_bio_iov_iter_get_pages(bio, iter) \
+	bio_iov_iter_get_pages(bio, iter)
+#elif defined(RXRING_HAVE_IOV_ITER_EXTRACT_BVECS)
+/*
+ * 7.x no longer exports bio_iov_iter_get_pages() (and gave it alignment
+ * masks): here is 7.2's body, on the iov_iter_extract_bvecs() it is built
+ * on, with the masks its block device O_DIRECT passes, both the logical
+ * block size here (rxring_blk_pos() has already refused buffers not
+ * aligned to it). The pages are FOLL_PIN pins, marked BIO_PAGE_PINNED, so
+ * that 7.2's bio_release_pages() (__bio_release_pages(), exported) unpins
+ * them at completion, per folio: as many pins as pages each bio_vec
+ * covers. The pages trimmed off the end are unpinned the same way: 7.2's
+ * bio_iov_iter_align_down() unpins one page for a bio_vec it drops and
+ * none for one it shortens, fewer than were pinned when the bio_vec spans
+ * several pages of a large folio. (With every segment aligned to the
+ * block, a bio is only trimmed when blocks are larger than a page.)
+ */
+static inline unsigned long rxring_bvec_pages(unsigned int off,
+					      unsigned int len)
+{
+	return len ? (off + len - 1) / PAGE_SIZE - off / PAGE_SIZE + 1 : 0;
+}
+
+static inline int rxring_bio_align_down(struct bio *bio,
+					struct iov_iter *iter,
+					unsigned int mask)
+{
+	size_t trim = bio->bi_iter.bi_size & mask;
+	struct bio_vec *bv = &bio->bi_io_vec[bio->bi_vcnt - 1];
+
+	if (!trim)
+		return 0;
+	iov_iter_revert(iter, trim);
+	bio->bi_iter.bi_size -= trim;
+	for (;;) {
+		unsigned int keep = trim < bv->bv_len ? bv->bv_len - trim : 0;
+		unsigned long n = rxring_bvec_pages(bv->bv_offset, bv->bv_len) -
+				  rxring_bvec_pages(bv->bv_offset, keep);
+
+		if (n && bio_flagged(bio, BIO_PAGE_PINNED))
+			unpin_user_folio(page_folio(bv->bv_page), n);
+		if (keep) {
+			bv->bv_len = keep;
+			return 0;
+		}
+		trim -= bv->bv_len;
+		if (!--bio->bi_vcnt)
+			return -EFAULT;
+		if (!trim)
+			return 0;
+		bv--;
+	}
+}
+
+static inline int rxring_bio_iov_iter_get_pages(struct bio *bio,
+						struct iov_iter *iter)
+{
+	unsigned int mask = bdev_logical_block_size(bio->bi_bdev) - 1;
+	iov_iter_extraction_t flags = 0;
+
+	if (iov_iter_extract_will_pin(iter))
+		bio_set_flag(bio, BIO_PAGE_PINNED);
+	if (blk_queue_pci_p2pdma(bio->bi_bdev->bd_disk->queue))
+		flags |= ITER_ALLOW_P2PDMA;
+	do {
+		ssize_t ret;
+
+		ret = iov_iter_extract_bvecs(iter, bio->bi_io_vec,
+					     BIO_MAX_SIZE - bio->bi_iter.bi_size,
+					     &bio->bi_vcnt, bio->bi_max_vecs,
+					     mask, flags);
+		if (ret <= 0) {
+			/* Misaligned: the whole request fails. */
+			if (ret == -EINVAL) {
+				bio_release_pages(bio, false);
+				bio_clear_flag(bio, BIO_PAGE_PINNED);
+				bio->bi_vcnt = 0;
+			}
+			if (!bio->bi_vcnt)
+				return ret;
+			break;
+		}
+		bio->bi_iter.bi_size += ret;
+	} while (iov_iter_count(iter) && bio->bi_vcnt < bio->bi_max_vecs);
+	if (is_pci_p2pdma_page(bio->bi_io_vec->bv_page))
+		bio->bi_opf |= REQ_NOMERGE;
+	return rxring_bio_align_down(bio, iter, mask);
+}
+#else
+#error "rxring: neither bio_iov_iter_get_pages() nor iov_iter_extract_bvecs() is exported"
+#endif
+
 /*
  * User pages of a direct read are dirtied before the bio is submitted, as
  * the kernel's own block device O_DIRECT does. bio_set_pages_dirty() is
- * exported by 6.12; 6.1 declares it but keeps it to itself, so here is its
- * 6.1 body.
- *
- * (Releasing the pages needs no shim: bio_iov_iter_get_pages() takes page
- * references on 6.1 and FOLL_PIN pins, marked BIO_PAGE_PINNED, on 6.12,
- * and each kernel's bio_release_pages() undoes what its own took.)
+ * exported by 6.12; 6.1 and 7.2 declare it but keep it to themselves, so
+ * here is its body (the same in both).
  */
 static inline void rxring_bio_set_pages_dirty(struct bio *bio)
 {
@@ -90,7 +208,8 @@ static inline void rxring_bio_set_pages_dirty(struct bio *bio)
  * bio_iov_iter_get_pages() makes a bio of a bio_vec iterator
  * (bio_iov_bvec_set(), not exported). On 6.1 the pages, which the bio does
  * not hold, are marked so that bio_release_pages() leaves them alone
- * (BIO_NO_PAGE_REF); 6.12 releases only pages marked BIO_PAGE_PINNED.
+ * (BIO_NO_PAGE_REF); 6.12 and 7.2 release only pages marked
+ * BIO_PAGE_PINNED.
  */
 static inline void rxring_bio_set_bvec(struct bio *bio,
 				       const struct bio_vec *bvec,

@@ -45,8 +45,8 @@ int rxring_pend_init(struct rxring_ctx *ctx)
 	rxring_chain_init(&ctx->timeout_chain);
 	rxring_chain_init(&ctx->ready_chain);
 	rxring_defer_init(ctx);
-	hrtimer_init(&ctx->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
-	ctx->timer.function = rxring_pend_timer_fn;
+	rxring_hrtimer_setup(&ctx->timer, rxring_pend_timer_fn, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_ABS_SOFT);
 	return 0;
 }
 
