@@ -430,7 +430,7 @@ int rxring_blk_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	 * lengths in logical blocks, memory to the queue's DMA alignment.
 	 */
 	if ((pos & (bdev_logical_block_size(bdev) - 1)) ||
-	    !bdev_iter_is_aligned(bdev, iter))
+	    !rxring_bdev_iter_aligned(bdev, iter))
 		return -EINVAL;
 	idx = rxring_blk_start(ctx, sqe, file, len, borrowed);
 	if (idx == RXRING_PEND_NONE)

@@ -81,6 +81,26 @@ static inline struct block_device *rxring_file_bdev(struct file *file)
 #endif
 }
 
+/*
+ * Whether the buffers of @iter suit direct I/O to @bdev as the kernel's
+ * own block device O_DIRECT wants them: each address aligned to the
+ * queue's DMA alignment and each length to the logical block size
+ * (bdev_iter_is_aligned(), 6.0 to 6.x). 7.x dropped that helper and
+ * checks only the total length up front, addresses and lengths against
+ * the DMA alignment as it splits the bio; the same checks here, up front.
+ * Kbuild keys RXRING_HAVE_BDEV_ITER_IS_ALIGNED on the helper.
+ */
+static inline bool rxring_bdev_iter_aligned(struct block_device *bdev,
+					    struct iov_iter *iter)
+{
+#ifdef RXRING_HAVE_BDEV_ITER_IS_ALIGNED
+	return bdev_iter_is_aligned(bdev, iter);
+#else
+	return !(iov_iter_count(iter) & (bdev_logical_block_size(bdev) - 1)) &&
+	       !(iov_iter_alignment(iter) & bdev_dma_alignment(bdev));
+#endif
+}
+
 #ifdef RXRING_HAVE_BIO_IOV_ITER_GET_PAGES
 /*
  * Fill @bio with as many of the user pages of @iter as fit and advance
@@ -95,9 +115,10 @@ static inline struct block_device *rxring_file_bdev(struct file *file)
 /*
  * 7.x no longer exports bio_iov_iter_get_pages() (and gave it alignment
  * masks): here is 7.2's body, on the iov_iter_extract_bvecs() it is built
- * on, with the masks its block device O_DIRECT passes, both the logical
- * block size here (rxring_blk_pos() has already refused buffers not
- * aligned to it). The pages are FOLL_PIN pins, marked BIO_PAGE_PINNED, so
+ * on, with both masks the logical block size. That is stricter than
+ * rxring_bdev_iter_aligned() (below), which lets through buffers aligned
+ * only to the queue's DMA alignment: on 7.x those fail here with EINVAL.
+ * (Not run on 7.x yet; only built.) The pages are FOLL_PIN pins, marked BIO_PAGE_PINNED, so
  * that 7.2's bio_release_pages() (__bio_release_pages(), exported) unpins
  * them at completion, per folio: as many pins as pages each bio_vec
  * covers. The pages trimmed off the end are unpinned the same way: 7.2's
