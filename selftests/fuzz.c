@@ -184,16 +184,11 @@ static const struct rx *as_ring;	/* the worker's ring, for a dump */
 static void as_note(__u8 kind, __u8 op, __u64 addr, __u64 len, __u32 flags,
 		    __s64 res, __u64 ud)
 {
-	struct as_event *e = &as_log[as_seq % FZ_ASLOG];
-
-	e->seq = as_seq++;
-	e->kind = kind;
-	e->op = op;
-	e->addr = addr;
-	e->len = len;
-	e->flags = flags;
-	e->res = res;
-	e->ud = ud;
+	as_log[as_seq % FZ_ASLOG] = (struct as_event){
+		.seq = as_seq, .addr = addr, .len = len, .ud = ud, .res = res,
+		.flags = flags, .kind = kind, .op = op,
+	};
+	as_seq++;
 }
 
 /* ---- the sandbox --------------------------------------------------------- */
@@ -1467,13 +1462,8 @@ static struct rec *rec_of(struct fuzz *f, __u64 ud)
 #define FAIL(f, ...) ({ snprintf((f)->why, sizeof((f)->why), __VA_ARGS__); \
 			false; })
 
-/* The NOP rules (docs/abi.md): what a NOP completes with. */
-/*
- * Whether [a, a + len) (len rounded up to pages) touches a mapping of ring
- * @r or the sandbox (data zone, guards, control area, read-only page):
- * what the fuzzer must never unmap itself, whatever a completion says.
- */
-static bool ring_overlaps(const struct rx *r, __u64 a, __u64 len)
+/* Whether [a, end) touches a mapping of ring @r. */
+static bool ring_touches(const struct rx *r, __u64 a, __u64 end)
 {
 	const struct {
 		const void *p;
@@ -1484,14 +1474,10 @@ static bool ring_overlaps(const struct rx *r, __u64 a, __u64 len)
 		{ r->array, r->cr.sq_array_size },
 		{ r->cqh, r->cr.cq_header_size },
 		{ r->cqes, r->cr.cq_entries_size },
-		{ sb.mem, sb.mem_len },
 	};
-	__u64 end = a + ((len + 4095) & ~4095ULL);
 	unsigned int i;
 
-	if (end < a)
-		return true;
-	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(m); i++) {
 		__u64 b = (__u64)(uintptr_t)m[i].p;
 
 		if (m[i].p && m[i].p != MAP_FAILED && a < b + m[i].len &&
@@ -1501,31 +1487,31 @@ static bool ring_overlaps(const struct rx *r, __u64 a, __u64 len)
 	return false;
 }
 
+/*
+ * Whether [a, a + len) (len rounded up to pages) touches a mapping of ring
+ * @r or the sandbox (data zone, guards, control area, read-only page):
+ * what the fuzzer must never unmap itself, whatever a completion says.
+ */
+static bool ring_overlaps(const struct rx *r, __u64 a, __u64 len)
+{
+	__u64 end = a + ((len + 4095) & ~4095ULL);
+	__u64 lo = (__u64)(uintptr_t)sb.mem;
+
+	if (end < a)
+		return true;
+	return ring_touches(r, a, end) ||
+	       (sb.mem != MAP_FAILED && a < lo + sb.mem_len && lo < end);
+}
+
 /* Whether a mapping of ring @r lies in the sandbox's reservation. */
 static bool ring_in_sandbox(const struct rx *r)
 {
-	const struct {
-		const void *p;
-		__u64 len;
-	} m[] = {
-		{ r->sqh, r->cr.sq_header_size },
-		{ r->sqes, r->cr.sq_entries_size },
-		{ r->array, r->cr.sq_array_size },
-		{ r->cqh, r->cr.cq_header_size },
-		{ r->cqes, r->cr.cq_entries_size },
-	};
-	__u64 lo = (__u64)(uintptr_t)sb.mem, hi = lo + sb.mem_len;
-	unsigned int i;
+	__u64 lo = (__u64)(uintptr_t)sb.mem;
 
-	for (i = 0; i < ARRAY_SIZE(m); i++) {
-		__u64 b = (__u64)(uintptr_t)m[i].p;
-
-		if (m[i].p && b < hi && lo < b + m[i].len)
-			return true;
-	}
-	return false;
+	return ring_touches(r, lo, lo + sb.mem_len);
 }
 
+/* The NOP rules (docs/abi.md): what a NOP completes with. */
 static bool nop_ok(const struct rxring_sqe *s, const struct rx_cqe *c,
 		   bool after_chain)
 {
@@ -2091,10 +2077,9 @@ static bool ring_setup(struct fuzz *f)
 	as_note(AS_RING, 4, (__u64)(uintptr_t)r->cqes, r->cr.cq_entries_size,
 		flags, r->fd, 0);
 	if (ring_in_sandbox(r))
-		return FAIL(f, "ring fd %d mapped inside the sandbox %p-%p (sq header %p, cq header %p)",
+		return FAIL(f, "ring fd %d mapped inside the sandbox %p-%p",
 			    r->fd, (void *)sb.mem,
-			    (void *)(sb.mem + sb.mem_len), (void *)r->sqh,
-			    (void *)r->cqh);
+			    (void *)(sb.mem + sb.mem_len));
 	f->pos_ud = calloc(sq, sizeof(*f->pos_ud));
 	f->pos_slot = calloc(sq, sizeof(*f->pos_slot));
 	f->slot_free = calloc(sq, sizeof(*f->slot_free));
