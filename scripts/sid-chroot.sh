@@ -14,6 +14,9 @@
 # Usage: scripts/sid-chroot.sh [KVER]   make or complete the chroot, with
 #                                       the headers of KVER (default below);
 #                                       print its path on stdout
+#        scripts/sid-chroot.sh --kver   print that default KVER (the sid
+#                                       kernel scripts/sid-kernel.sh and
+#                                       scripts/vm.sh know) and exit
 # Environment: RXRING_CACHE; RXRING_SID_MIRROR overrides the mirror.
 # Needs root, debootstrap (installed with apt-get if missing) and Debian's
 # archive. About 2 minutes and 1 GiB the first time.
@@ -21,6 +24,10 @@ set -eu
 
 # The sid kernel rxring is built for.
 SID_KVER=7.2.13+deb14-amd64
+if [ "${1:-}" = --kver ]; then
+	echo "$SID_KVER"
+	exit 0
+fi
 
 kver=${1:-$SID_KVER}
 root=${RXRING_CACHE:-/var/cache/rxring}/sid-chroot

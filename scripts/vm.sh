@@ -8,7 +8,12 @@
 #            6.12 (the newest installed 6.1.x / 6.12.x kernel), or "debug":
 #            the KASAN/lockdep/kmemleak/UBSAN kernel scripts/debug-kernel.sh
 #            built (its drivers are built in; null_blk's parameters go on
-#            the kernel command line; guest timeouts are longer).
+#            the kernel command line; guest timeouts are longer), or
+#            Debian sid's kernel when no installed one matches: 7.2 or
+#            7.2.13+deb14-amd64 (scripts/sid-kernel.sh fetches its image
+#            and modules once into /var/cache/rxring/sid-kernel, root and
+#            Debian's archive needed then; rxring.ko is built in the sid
+#            chroot of scripts/sid-chroot.sh, made first when missing).
 #   -t SECS  hard timeout of the guest (default $VM_TIMEOUT or 1200; 3600
 #            for the debug kernel).
 # Environment:
@@ -97,6 +102,22 @@ if [ "$1" = debug ]; then
 	# The kernel has UBSAN but is not instrumented with it as a whole
 	# (scripts/debug-kernel.config); rxring.ko is.
 	kbuild_args=(UBSAN_SANITIZE=y)
+elif ! resolve_kver "$1" >/dev/null 2>&1 &&
+		kver=$("$here/sid-kernel.sh" -n "$1"); then
+	# Debian sid's kernel, which a Debian 12 host does not install: its
+	# image and modules unpacked in a cache (fetched now if they are not
+	# there yet). There is no /lib/modules/KVER/build on the host, so
+	# build-module.sh builds rxring.ko in the sid chroot.
+	if ! sk=$("$here/sid-kernel.sh" "$kver"); then
+		echo "vm.sh: sid's kernel $kver is not available (scripts/sid-kernel.sh)" >&2
+		exit 1
+	fi
+	kimage=$sk/vmlinuz
+	kdir=/lib/modules/$kver/build
+	moddir=$sk/lib/modules/$kver
+	lane=normal
+	vm_timeout=${vm_timeout:-1200}
+	kbuild_args=()
 else
 	kver=$(resolve_kver "$1")
 	kimage=/boot/vmlinuz-$kver
