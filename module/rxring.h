@@ -584,7 +584,16 @@ void rxring_poll_show(struct seq_file *m, struct rxring_ctx *ctx);
  * fileops.c: OPEN, CLOSE, DUP, SEEK, FSTAT, MMAP, MUNMAP, in the task that
  * calls ENTER. The syscall_flags each accepts:
  */
-#define RXRING_OPEN_FLAGS	VALID_OPEN_FLAGS
+/*
+ * The open(2) flags OPEN implements (docs/abi.md): VALID_OPEN_FLAGS as
+ * 6.1 to 6.x define it. Not the build kernel's own VALID_OPEN_FLAGS,
+ * which grows (7.x adds O_EMPTYPATH, which OPEN does not implement).
+ */
+#define RXRING_OPEN_FLAGS	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | \
+				 O_TRUNC | O_APPEND | O_NDELAY | O_NONBLOCK | \
+				 O_DSYNC | FASYNC | O_DIRECT | O_LARGEFILE | \
+				 O_DIRECTORY | O_NOFOLLOW | O_NOATIME | \
+				 O_CLOEXEC | __O_SYNC | O_PATH | __O_TMPFILE)
 #define RXRING_DUP_FLAGS	O_CLOEXEC
 #ifdef MAP_32BIT
 #define RXRING_MAP_32BIT	MAP_32BIT
