@@ -262,6 +262,19 @@ static inline void rxring_bio_set_bvec(struct bio *bio,
 #endif
 
 /*
+ * readv(2) and writev(2) check the file's direction before they copy the
+ * iovec array since the read/write rework that added file_write_started()
+ * (vfs_readv(), 6.8); before it they copied first and checked in
+ * do_iter_read(), so an unmapped array on an fd of the wrong direction is
+ * EFAULT on 6.1 and EBADF on 6.12. rw.c follows the kernel it runs on.
+ */
+#ifdef RXRING_HAVE_FILE_WRITE_STARTED
+#define RXRING_READV_FILE_FIRST	true
+#else
+#define RXRING_READV_FILE_FIRST	false
+#endif
+
+/*
  * vfs_iter_write() takes the superblock's freeze protection itself since
  * 6.7 (the series that added file_write_started()); on 6.1 its caller
  * does, as vfs_writev() does.

@@ -303,21 +303,27 @@ int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	/*
 	 * The checks in the system calls' order: pread(2) and preadv(2)
 	 * want a file with positions before anything else; read(2) checks
-	 * the file before the buffer, readv(2) copies the iovec array
-	 * before it checks the file.
+	 * the file before the buffer; readv(2) copies the iovec array
+	 * before it checks the file, or after on newer kernels (compat.h).
 	 */
 	ret = -ESPIPE;
 	if (sqe->offset != RXRING_POS_CURRENT &&
 	    !(file->f_mode & (write ? FMODE_PWRITE : FMODE_PREAD)))
 		goto out_put;
 	if (vec) {
+		if (RXRING_READV_FILE_FIRST) {
+			ret = rxring_rw_file_ok(ctx, file, write);
+			if (ret)
+				goto out_put;
+		}
 		ret = -EINVAL;
 		if (sqe->len > UIO_MAXIOV)
 			goto out_put;
 		ret = rxring_rw_import(ctx, sqe, write, fast, &heap, &iter);
 		if (ret < 0)
 			goto out_put;
-		ret = rxring_rw_file_ok(ctx, file, write) ?: ret;
+		if (!RXRING_READV_FILE_FIRST)
+			ret = rxring_rw_file_ok(ctx, file, write) ?: ret;
 	} else {
 		ret = rxring_rw_file_ok(ctx, file, write);
 		if (ret)

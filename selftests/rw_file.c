@@ -849,9 +849,10 @@ struct twin_case {
 
 /*
  * Where several checks fail at once, the ring reports the error the
- * system call reports: ESPIPE (an offset on a pipe) before anything,
- * readv(2)'s iovec array before the file's direction, read(2)'s
- * direction before its buffer, the fd before the iovec count.
+ * system call of the running kernel reports: ESPIPE (an offset on a pipe)
+ * before anything, read(2)'s direction before its buffer, the fd before
+ * the iovec count, and readv(2)'s iovec array before the file's direction
+ * (6.1) or after it (6.8 and later).
  */
 TEST_F(wait, error_order_like_syscalls)
 {
