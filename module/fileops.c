@@ -40,23 +40,6 @@ static int rxring_sqe_fd(const struct rxring_sqe *sqe, unsigned int *fd)
 	return 0;
 }
 
-/*
- * A system call would restart or fail with EINTR where these come back; a
- * completion can only carry the EINTR.
- */
-static int rxring_no_restart(int err)
-{
-	switch (err) {
-	case -ERESTARTSYS:
-	case -ERESTARTNOINTR:
-	case -ERESTARTNOHAND:
-	case -ERESTART_RESTARTBLOCK:
-		return -EINTR;
-	default:
-		return err;
-	}
-}
-
 /* ---- OPEN -------------------------------------------------------------- */
 
 /* Creating opens take a mode; openat(2) ignores it otherwise, we reject. */

@@ -67,34 +67,21 @@ void rxring_kio_teardown(struct rxring_ctx *ctx)
 	ctx->kio = NULL;
 }
 
-/* A system call would restart where a completion can only say EINTR. */
-static long rxring_kio_status(long ret)
-{
-	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
-	    ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK)
-		return -EINTR;
-	return ret;
-}
-
-/* The end of a request: any context, the kiocb's last use. */
-static void rxring_kio_done(struct kiocb *iocb, long ret)
+/* ki_complete, and the end of a request done at once: the kiocb's last use. */
+static void rxring_kio_complete(struct kiocb *iocb, long ret)
 {
 	struct rxring_kio *k = container_of(iocb, struct rxring_kio, iocb);
 	struct rxring_ctx *ctx = k->ctx;
 
 	if (iocb->ki_flags & IOCB_WRITE)
 		kiocb_end_write(iocb);
-	atomic_set(&ctx->pend[k->idx].io.res, rxring_kio_status(ret));
+	atomic_set(&ctx->pend[k->idx].io.res, rxring_no_restart(ret));
 	rxring_io_put(ctx, k->idx);
 }
 
-static void rxring_kio_complete(struct kiocb *iocb, long ret)
-{
-	rxring_kio_done(iocb, ret);
-}
-
 /*
- * Start a read or write of @iter on @file at sqe->offset. -EIOCBQUEUED:
+ * Start a read or write of @iter on @file at sqe->offset (a file with
+ * positions: rw.c checked). -EIOCBQUEUED:
  * the record completes it (and owns @file, unless @borrowed); -ENOMEM
  * before anything was taken when the kiocbs cannot be had (the caller then
  * does it synchronously); another -errno when it cannot start.
@@ -110,8 +97,6 @@ int rxring_kio_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	ssize_t ret;
 	u32 idx;
 
-	if (!(file->f_mode & (write ? FMODE_PWRITE : FMODE_PREAD)))
-		return -ESPIPE;
 	ret = rw_verify_area(write ? WRITE : READ, file, &pos, count);
 	if (ret)
 		return ret;
@@ -140,6 +125,6 @@ int rxring_kio_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	}
 	/* Done already, or failed: the record completes it all the same. */
 	if (ret != -EIOCBQUEUED)
-		rxring_kio_done(iocb, ret);
+		rxring_kio_complete(iocb, ret);
 	return -EIOCBQUEUED;
 }

@@ -37,20 +37,6 @@ __poll_t rxring_rw_events(bool write)
 	       EPOLLERR | EPOLLHUP;
 }
 
-/* A system call would restart where a completion can only say EINTR. */
-static ssize_t rxring_no_restart(ssize_t ret)
-{
-	switch (ret) {
-	case -ERESTARTSYS:
-	case -ERESTARTNOINTR:
-	case -ERESTARTNOHAND:
-	case -ERESTART_RESTARTBLOCK:
-		return -EINTR;
-	default:
-		return ret;
-	}
-}
-
 /*
  * read_iter/write_iter at @offset, or at the file position, which it then
  * advances, for RXRING_POS_CURRENT, as pread/pwrite and read/write do.

@@ -261,6 +261,23 @@ struct rxring_ctx {
 	struct dentry *debugfs;		/* rxring/<id>/, or NULL */
 };
 
+/*
+ * A system call would restart, or fail with EINTR, where these come back;
+ * a completion can only carry the EINTR.
+ */
+static inline long rxring_no_restart(long ret)
+{
+	switch (ret) {
+	case -ERESTARTSYS:
+	case -ERESTARTNOINTR:
+	case -ERESTARTNOHAND:
+	case -ERESTART_RESTARTBLOCK:
+		return -EINTR;
+	default:
+		return ret;
+	}
+}
+
 /* The result of one operation, as it goes into the CQ. */
 struct rxring_result {
 	s64 status;		/* value or -errno */
