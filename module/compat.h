@@ -315,4 +315,29 @@ static inline bool rxring_queue_can_poll(struct request_queue *q)
 #endif
 }
 
+/*
+ * Whether @file reads (writes) through the page cache without sleeping when
+ * asked to (IOCB_NOWAIT) and can hook a read onto a locked page instead of
+ * waiting for it (IOCB_WAITQ): FMODE_BUF_RASYNC and FMODE_BUF_WASYNC in
+ * f_mode up to 6.11, FOP_BUFFER_RASYNC and FOP_BUFFER_WASYNC in the file
+ * operations' fop_flags since (both macros, so the test keys on them).
+ */
+static inline bool rxring_file_buf_rasync(struct file *file)
+{
+#ifdef FOP_BUFFER_RASYNC
+	return file->f_op->fop_flags & FOP_BUFFER_RASYNC;
+#else
+	return file->f_mode & FMODE_BUF_RASYNC;
+#endif
+}
+
+static inline bool rxring_file_buf_wasync(struct file *file)
+{
+#ifdef FOP_BUFFER_WASYNC
+	return file->f_op->fop_flags & FOP_BUFFER_WASYNC;
+#else
+	return file->f_mode & FMODE_BUF_WASYNC;
+#endif
+}
+
 #endif /* RXRING_COMPAT_H */

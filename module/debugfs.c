@@ -29,6 +29,7 @@ static int rxring_stats_show(struct seq_file *m, void *unused)
 {
 	struct rxring_ctx *ctx = m->private;
 	u32 parked[RXRING_OP_LAST] = {}, io = 0, file = 0, busy = 0, i;
+	u32 page = 0, queued = 0, running = 0;
 	u64 cq_tail, completions, sq_head, sq_tail, cq_head;
 	u32 reserved, nr_pend;
 	unsigned long flags;
@@ -63,6 +64,15 @@ static int rxring_stats_show(struct seq_file *m, void *unused)
 		case RXRING_PEND_IO:
 			io++;
 			break;
+		case RXRING_PEND_PAGE:
+			page++;
+			break;
+		case RXRING_PEND_WORK:
+			queued++;
+			break;
+		case RXRING_PEND_RUNNING:
+			running++;
+			break;
 		default:
 			file++;
 			break;
@@ -93,6 +103,10 @@ static int rxring_stats_show(struct seq_file *m, void *unused)
 		   parked[RXRING_OP_FUTEX], parked[RXRING_OP_WAITPID],
 		   parked[RXRING_OP_TIMEOUT]);
 	seq_printf(m, "bio_in_flight: %u\nwaiting_for_file: %u\n", io, file);
+	seq_printf(m, "waiting_for_page: %u\n", page);
+	/* Operations queued for the instance's workers, and running. */
+	seq_printf(m, "worker_queued: %u\nworker_running: %u\nmax_workers: %u\n",
+		   queued, running, ctx->max_workers);
 	seq_printf(m, "barrier: %s\n",
 		   barrier < ARRAY_SIZE(rxring_barrier_names) ?
 		   rxring_barrier_names[barrier] : "?");

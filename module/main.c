@@ -105,6 +105,8 @@ static int rxring_check_create(struct rxring_create *p)
 	/* __resv1 and __resv2, or the SQPOLL fields in their place. */
 	if (rxring_poll_check_create(p))
 		return -EINVAL;
+	if (p->__resv3 || p->__resv4 || p->max_workers > RXRING_MAX_WORKERS)
+		return -EINVAL;
 	if (!p->sq_entries || p->sq_entries > RXRING_MAX_SQ_ENTRIES ||
 	    !is_power_of_2(p->sq_entries))
 		return -EINVAL;
@@ -139,6 +141,7 @@ static long rxring_create(struct rxring_ctx *ctx,
 	ret = rxring_pend_init(ctx);
 	if (ret)
 		goto out_free_rings;
+	rxring_defer_create(ctx, &p);
 	ret = rxring_sqpoll_create(ctx, &p);
 	if (ret)
 		goto out_free_pend;
@@ -288,21 +291,16 @@ static int __init rxring_init(void)
 	ret = rxring_blk_init();
 	if (ret)
 		return ret;
-	ret = rxring_defer_wq_init();
-	if (ret)
-		goto err_blk;
 	rxring_debugfs_init();
 	ret = misc_register(&rxring_dev);
 	if (ret)
-		goto err_wq;
+		goto err_debugfs;
 	pr_info("loaded, ABI %u.%u.%u, /dev/%s\n", RXRING_VERSION_MAJOR,
 		RXRING_VERSION_MINOR, RXRING_VERSION_PATCH, rxring_dev.name);
 	return 0;
 
-err_wq:
+err_debugfs:
 	rxring_debugfs_exit();
-	rxring_defer_wq_exit();
-err_blk:
 	rxring_blk_exit();
 	return ret;
 }
@@ -311,7 +309,6 @@ static void __exit rxring_exit(void)
 {
 	misc_deregister(&rxring_dev);
 	rxring_debugfs_exit();
-	rxring_defer_wq_exit();
 	rxring_blk_exit();
 }
 

@@ -3,22 +3,33 @@
  * READ, WRITE, READV, WRITEV and FSYNC.
  *
  * A read or write takes its file (fget) and copies its iovec array
- * (import_iovec) in the task that calls ENTER, then goes one of four ways:
+ * (import_iovec) in the task that calls ENTER, then goes one of these ways:
  *  - a block device opened O_DIRECT: bios straight to the device (blk.c),
  *    completed from bi_end_io;
  *  - a regular file opened O_DIRECT, at an explicit offset: the file
  *    system's direct I/O with the record's kiocb (kio.c), completed from
  *    ki_complete;
- *  - a file that cannot block indefinitely (any other regular file, a
- *    block device without O_DIRECT, a file opened O_NONBLOCK, a file
- *    without ->poll): its read_iter or write_iter, synchronously, here;
+ *  - any other regular file or block device (its page cache), unless its
+ *    file system lives in memory (tmpfs, ramfs): tried here without
+ *    waiting or starting I/O where the file allows it (a read: what is
+ *    cached; a write: IOCB_NOWAIT); a read that misses goes to a worker,
+ *    which starts the read and hooks the record onto a page still being
+ *    read (IOCB_WAITQ), to read on when it is unlocked; what must wait
+ *    otherwise (a write the file cannot do without waiting, a file
+ *    without IOCB_NOWAIT, RXRING_POS_CURRENT, an O_DIRECT file read or
+ *    written at its position) is done by a worker, blocking (worker.c);
+ *  - a file that cannot block for long (tmpfs, ramfs, a character device
+ *    opened O_NONBLOCK or without ->poll): its read_iter or write_iter,
+ *    here;
  *  - anything else (pipes, sockets, ttys): tried without blocking; when the
  *    file has nothing for it, it waits for the file's wakeup and is retried
- *    by a module worker (poll.c), so it never stalls the ring.
- * FSYNC is vfs_fsync(), synchronously.
+ *    by a worker (poll.c), so it never stalls the ring.
+ * FSYNC is vfs_fsync() in a worker, but for files without ->fsync and
+ * files of a memory file system, which answer at once.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -37,9 +48,45 @@ __poll_t rxring_rw_events(bool write)
 	       EPOLLERR | EPOLLHUP;
 }
 
+/* A regular file or block device, read and written through its page cache. */
+static bool rxring_rw_paged(struct file *file)
+{
+	umode_t mode = file_inode(file)->i_mode;
+
+	return S_ISREG(mode) || S_ISBLK(mode);
+}
+
+/*
+ * A read of @file's page cache at *@ppos that neither waits nor starts
+ * I/O (IOCB_NOWAIT | IOCB_NOIO, not even read-ahead, which may read the
+ * file system's metadata): what is cached, or -EAGAIN. Otherwise what
+ * vfs_iter_read() does; rxring_rw_file_ok() checked the file.
+ */
+static ssize_t rxring_read_cached(struct file *file, struct iov_iter *iter,
+				  loff_t *ppos)
+{
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	ret = rw_verify_area(READ, file, ppos, iov_iter_count(iter));
+	if (ret)
+		return ret;
+	init_sync_kiocb(&kiocb, file);
+	kiocb.ki_pos = *ppos;
+	kiocb.ki_flags |= IOCB_NOWAIT | IOCB_NOIO;
+	ret = file->f_op->read_iter(&kiocb, iter);
+	if (ret > 0) {
+		*ppos = kiocb.ki_pos;
+		fsnotify_access(file);
+	}
+	return ret;
+}
+
 /*
  * read_iter/write_iter at @offset, or at the file position, which it then
  * advances, for RXRING_POS_CURRENT, as pread/pwrite and read/write do.
+ * With RWF_NOWAIT a read of a page cache starts no I/O, and the file
+ * position's lock is only tried.
  */
 ssize_t rxring_file_rw(struct file *file, struct iov_iter *iter, u64 offset,
 		       bool write, rwf_t flags)
@@ -56,15 +103,30 @@ ssize_t rxring_file_rw(struct file *file, struct iov_iter *iter, u64 offset,
 		ppos = NULL;
 	} else {
 		if (file->f_mode & FMODE_ATOMIC_POS) {
-			mutex_lock(&file->f_pos_lock);
+			if (!(flags & RWF_NOWAIT))
+				mutex_lock(&file->f_pos_lock);
+			else if (!mutex_trylock(&file->f_pos_lock))
+				return -EAGAIN;
 			locked = true;
 		}
 		pos = file->f_pos;
 	}
 	if (write)
 		ret = rxring_vfs_iter_write(file, iter, ppos, flags);
+	else if ((flags & RWF_NOWAIT) && ppos && rxring_rw_paged(file))
+		ret = rxring_read_cached(file, iter, ppos);
 	else
 		ret = vfs_iter_read(file, iter, ppos, flags);
+	/*
+	 * A read of a file's page cache at its position that stopped short
+	 * for want of a page is undone: a worker does it whole, so that
+	 * the position moves once, as read(2) moves it.
+	 */
+	if (cur && ppos && (flags & RWF_NOWAIT) && !write && ret > 0 &&
+	    iov_iter_count(iter) && rxring_rw_paged(file)) {
+		iov_iter_revert(iter, ret);
+		ret = -EAGAIN;
+	}
 	if (cur && ppos && ret >= 0)
 		file->f_pos = pos;
 	if (locked)
@@ -139,18 +201,38 @@ efault:
 	return -EFAULT;
 }
 
-/* How an operation on @file that finds nothing to do waits for it. */
+/* How an operation on @file goes when it cannot be done at once. */
 enum rxring_rw_mode {
 	RXRING_RW_SYNC,		/* it cannot block for long: just do it */
 	RXRING_RW_NOWAIT,	/* try with RWF_NOWAIT, then poll */
 	RXRING_RW_POLLGATE,	/* do it only when poll() says it can */
+	RXRING_RW_PAGED,	/* page cache: try, wait for a page or a worker */
 };
+
+/* How a read or write that left ENTER goes on (rxring_defer.mode). */
+enum rxring_rw_defer {
+	RXRING_RW_DEFER_POLL,	/* retried without blocking on a wakeup */
+	RXRING_RW_DEFER_PAGE,	/* read on with IOCB_WAITQ, in a worker */
+	RXRING_RW_DEFER_BLOCK,	/* done blocking by a worker */
+};
+
+/*
+ * A file system that keeps its files in memory: reading and writing them
+ * does not wait for a device, so it is done in ENTER.
+ */
+static bool rxring_rw_in_memory(struct file *file)
+{
+	unsigned long magic = file_inode(file)->i_sb->s_magic;
+
+	return magic == TMPFS_MAGIC || magic == RAMFS_MAGIC;
+}
 
 static enum rxring_rw_mode rxring_rw_mode(struct file *file)
 {
-	umode_t mode = file_inode(file)->i_mode;
-
-	if (S_ISREG(mode) || S_ISBLK(mode) || (file->f_flags & O_NONBLOCK))
+	if (rxring_rw_paged(file))
+		return rxring_rw_in_memory(file) ? RXRING_RW_SYNC :
+						   RXRING_RW_PAGED;
+	if (file->f_flags & O_NONBLOCK)
 		return RXRING_RW_SYNC;
 	if (file->f_mode & FMODE_NOWAIT)
 		return RXRING_RW_NOWAIT;
@@ -160,8 +242,184 @@ static enum rxring_rw_mode rxring_rw_mode(struct file *file)
 }
 
 /*
+ * Whether a read or write of a paged file is tried in ENTER without
+ * waiting: the file must take IOCB_NOWAIT (for a write, through the page
+ * cache), and not be O_DIRECT (a direct read waits for its transfer even
+ * so). A write at the file position goes to a worker whole, so that the
+ * position moves once.
+ */
+static bool rxring_rw_try_nowait(struct file *file, u64 offset, bool write)
+{
+	if (!(file->f_mode & FMODE_NOWAIT) || (file->f_flags & O_DIRECT))
+		return false;
+	return !write || (offset != RXRING_POS_CURRENT &&
+			  rxring_file_buf_wasync(file));
+}
+
+/* The buffers of record @idx, past the bytes moved already. */
+static void rxring_rw_defer_iter(struct rxring_defer *d, bool write,
+				 struct iov_iter *iter)
+{
+	iov_iter_init(iter, write ? ITER_SOURCE : ITER_DEST, d->iov,
+		      d->nr_segs, d->count);
+	iov_iter_advance(iter, d->done);
+}
+
+/* What an operation that moved @done bytes before failing with @ret says. */
+static s64 rxring_rw_total(u32 done, ssize_t ret)
+{
+	if (ret < 0)
+		return done ? done : rxring_no_restart(ret);
+	return done + ret;
+}
+
+/* A worker: the rest of record @idx, blocking as read(2)/write(2) would. */
+static s64 rxring_rw_block(struct rxring_ctx *ctx, u32 idx)
+{
+	struct rxring_pending *p = &ctx->pend[idx];
+	struct rxring_defer *d = &ctx->defer[idx];
+	bool write = p->flags & RXRING_PF_WRITE;
+	struct iov_iter iter;
+	u64 offset = d->offset;
+
+	rxring_rw_defer_iter(d, write, &iter);
+	if (offset != RXRING_POS_CURRENT)
+		offset += d->done;
+	return rxring_rw_total(d->done, rxring_file_rw(p->io.file, &iter,
+							offset, write, 0));
+}
+
+/*
+ * A worker: read on record @idx, a buffered read at an explicit offset of
+ * a file that can hook a read onto a page (IOCB_WAITQ). This starts the
+ * read-ahead, and where a page is still being read, hooks the record onto
+ * it and returns -EIOCBQUEUED: no thread waits. What cannot wait for a
+ * page that way is read on here, blocking.
+ */
+static s64 rxring_rw_page(struct rxring_ctx *ctx, u32 idx)
+{
+	struct rxring_defer *d = &ctx->defer[idx];
+	struct file *file = ctx->pend[idx].io.file;
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	for (;;) {
+		rxring_rw_defer_iter(d, false, &iter);
+		init_sync_kiocb(&kiocb, file);
+		kiocb.ki_pos = d->offset + d->done;
+		rxring_defer_page_prepare(ctx, idx, &kiocb);
+		ret = file->f_op->read_iter(&kiocb, &iter);
+		if (ret == -EIOCBQUEUED)
+			return rxring_defer_page_hooked(ctx, idx);
+		if (rxring_defer_page_unhooked(ctx, idx))
+			return rxring_rw_total(d->done,
+					       ret > 0 ? ret : -ECANCELED);
+		if (ret <= 0 && ret != -EAGAIN)
+			return rxring_rw_total(d->done, ret);
+		if (ret > 0) {
+			d->done += ret;
+			if (d->done < d->count)
+				continue;
+			return d->done;
+		}
+		/* -EAGAIN: it cannot wait for a page without a thread. */
+		d->mode = RXRING_RW_DEFER_BLOCK;
+		return rxring_rw_block(ctx, idx);
+	}
+}
+
+/* A worker: retry a read or write that waited for its file's wakeup. */
+static s64 rxring_rw_retry(struct rxring_ctx *ctx, u32 idx)
+{
+	struct rxring_pending *p = &ctx->pend[idx];
+	struct rxring_defer *d = &ctx->defer[idx];
+	bool write = p->flags & RXRING_PF_WRITE;
+	struct iov_iter iter;
+	rwf_t flags = RWF_NOWAIT;
+	ssize_t ret;
+
+	rxring_poll_unhook(d);
+	/* POLLGATE files: only when poll() says the file is ready. */
+	if (p->flags & RXRING_PF_POLLGATE) {
+		if (!(vfs_poll(p->io.file, NULL) & d->events))
+			goto again;
+		flags = 0;
+	}
+	rxring_rw_defer_iter(d, write, &iter);
+	ret = rxring_file_rw(p->io.file, &iter, d->offset, write, flags);
+	if (ret != -EAGAIN)
+		return ret;
+again:
+	rxring_poll_arm(ctx, idx);
+	return -EIOCBQUEUED;
+}
+
+/* rxring_ops' resume() for reads and writes: in a worker, as the submitter. */
+s64 rxring_rw_resume(struct rxring_ctx *ctx, u32 idx)
+{
+	switch (ctx->defer[idx].mode) {
+	case RXRING_RW_DEFER_POLL:
+		return rxring_rw_retry(ctx, idx);
+	case RXRING_RW_DEFER_PAGE:
+		return rxring_rw_page(ctx, idx);
+	default:
+		return rxring_rw_block(ctx, idx);
+	}
+}
+
+/*
+ * Hand a read or write that moved @done bytes in ENTER to what goes on
+ * with it (@mode). @iov is its iovec array (@nr_segs entries, @count
+ * bytes); *heap, when not NULL, is @iov as import_iovec() allocated it,
+ * which the operation then takes over (*heap set to NULL). -EIOCBQUEUED
+ * (the operation owns @file), or -errno.
+ */
+static int rxring_rw_defer(struct rxring_ctx *ctx,
+			   const struct rxring_sqe *sqe, struct file *file,
+			   const struct iovec *iov, struct iovec **heap,
+			   u32 nr_segs, size_t count, u32 done,
+			   enum rxring_rw_defer mode, bool pollgate)
+{
+	bool write = rxring_rw_is_write(sqe);
+	struct rxring_defer *d;
+	u32 idx;
+	int ret;
+
+	idx = rxring_defer_take(ctx, sqe, file, &ret);
+	if (idx == RXRING_PEND_NONE)
+		return ret;
+	d = &ctx->defer[idx];
+	if (*heap) {
+		d->iov = *heap;
+		*heap = NULL;
+	} else {
+		memcpy(d->fast_iov, iov, nr_segs * sizeof(*iov));
+		d->iov = d->fast_iov;
+	}
+	d->nr_segs = nr_segs;
+	d->count = count;
+	d->done = done;
+	d->offset = sqe->offset;
+	d->events = rxring_rw_events(write);
+	d->mode = mode;
+	spin_lock_irq(&ctx->pend_lock);
+	if (write)
+		ctx->pend[idx].flags |= RXRING_PF_WRITE;
+	if (pollgate)
+		ctx->pend[idx].flags |= RXRING_PF_POLLGATE;
+	spin_unlock_irq(&ctx->pend_lock);
+
+	if (mode == RXRING_RW_DEFER_POLL)
+		rxring_poll_arm(ctx, idx);
+	else
+		rxring_defer_queue(ctx, idx);
+	return -EIOCBQUEUED;
+}
+
+/*
  * Read or write @file through its read_iter/write_iter. Returns the bytes
- * moved, -errno, or -EIOCBQUEUED when the operation waits for the file
+ * moved, -errno, or -EIOCBQUEUED when the operation goes on without ENTER
  * (it then owns @file and *heap).
  */
 static ssize_t rxring_rw_file(struct rxring_ctx *ctx,
@@ -169,10 +427,13 @@ static ssize_t rxring_rw_file(struct rxring_ctx *ctx,
 			      struct iov_iter *iter, const struct iovec *iov,
 			      struct iovec **heap, u32 nr_segs)
 {
+	enum rxring_rw_defer mode = RXRING_RW_DEFER_POLL;
 	bool write = rxring_rw_is_write(sqe);
 	size_t count = iov_iter_count(iter);
 	bool pollgate = false;
 	ssize_t ret;
+	u64 offset;
+	u32 done = 0;
 
 	switch (rxring_rw_mode(file)) {
 	case RXRING_RW_SYNC:
@@ -189,13 +450,33 @@ static ssize_t rxring_rw_file(struct rxring_ctx *ctx,
 					      0);
 		pollgate = true;
 		break;
+	case RXRING_RW_PAGED:
+		if (rxring_rw_try_nowait(file, sqe->offset, write)) {
+			ret = rxring_file_rw(file, iter, sqe->offset, write,
+					     RWF_NOWAIT);
+			/* All of it, the end of the file, or an error. */
+			if (ret != -EAGAIN && ret != -EOPNOTSUPP &&
+			    (ret <= 0 || !iov_iter_count(iter)))
+				return ret;
+			if (ret > 0)
+				done = ret;
+		}
+		mode = RXRING_RW_DEFER_BLOCK;
+		if (!write && sqe->offset != RXRING_POS_CURRENT &&
+		    !(file->f_flags & O_DIRECT) && rxring_file_buf_rasync(file))
+			mode = RXRING_RW_DEFER_PAGE;
+		break;
 	}
-	/* Nothing was moved: wait for the file with the buffers as given. */
-	ret = rxring_defer_rw(ctx, sqe, file, iov, *heap, nr_segs, count,
-			      pollgate);
-	if (ret == -EIOCBQUEUED)
-		*heap = NULL;
-	return ret;
+	ret = rxring_rw_defer(ctx, sqe, file, iov, heap, nr_segs, count, done,
+			      mode, pollgate);
+	if (ret == -EIOCBQUEUED || mode == RXRING_RW_DEFER_POLL)
+		return ret;
+	/* No slot for it (memory): the rest here, as before. */
+	offset = sqe->offset;
+	if (offset != RXRING_POS_CURRENT)
+		offset += done;
+	return rxring_rw_total(done, rxring_file_rw(file, iter, offset, write,
+						    0));
 }
 
 /*
@@ -353,18 +634,44 @@ int rxring_fsync_prep(const struct rxring_sqe *sqe)
 	return 0;
 }
 
+/*
+ * FSYNC: in a worker, as it waits for the device; at once for a file
+ * without ->fsync (-EINVAL, as fsync(2)) and for files kept in memory.
+ */
 int rxring_fsync_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		       struct rxring_result *res)
 {
+	bool datasync = sqe->syscall_flags & RXRING_FSYNC_DATASYNC;
 	bool borrowed = false;
 	struct file *file;
+	u32 idx;
 	int ret;
 
 	file = rxring_rw_fget(ctx, sqe, &borrowed);
 	if (!file)
 		return -EBADF;
-	ret = vfs_fsync(file, sqe->syscall_flags & RXRING_FSYNC_DATASYNC);
+	if (file->f_op->fsync && !rxring_rw_in_memory(file)) {
+		/* The record owns a reference. */
+		if (borrowed)
+			get_file(file);
+		idx = rxring_defer_take(ctx, sqe, file, &ret);
+		if (idx != RXRING_PEND_NONE) {
+			ctx->defer[idx].mode = datasync;
+			rxring_defer_queue(ctx, idx);
+			return RXRING_QUEUED;
+		}
+		/* No slot for it (memory): here, as before. */
+		borrowed = false;
+	}
+	ret = vfs_fsync(file, datasync);
 	if (!borrowed)
 		fput(file);
 	return rxring_no_restart(ret);
+}
+
+/* rxring_ops' resume() for FSYNC: in a worker, as the submitter. */
+s64 rxring_fsync_resume(struct rxring_ctx *ctx, u32 idx)
+{
+	return rxring_no_restart(vfs_fsync(ctx->pend[idx].io.file,
+					   ctx->defer[idx].mode));
 }

@@ -12,9 +12,11 @@
 #include <linux/mutex.h>
 #include <linux/nospec.h>
 #include <linux/overflow.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uio.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -96,8 +98,8 @@ struct rxring_pending {
 #define RXRING_PEND_NONE	U32_MAX
 
 /*
- * Record states. Whoever moves a record out of POLL or READY, under
- * pend_lock, owns it and completes it (poll.c).
+ * Record states. Whoever moves a record out of POLL or WORK, under
+ * pend_lock, owns it and completes it (worker.c).
  */
 enum rxring_pend_state {
 	RXRING_PEND_FREE,
@@ -105,9 +107,14 @@ enum rxring_pend_state {
 	RXRING_PEND_IO,		/* bios or a kiocb in flight; CANCEL:
 				 * -EALREADY
 				 */
-	RXRING_PEND_ARMING,	/* being hooked onto its file's wait queues */
+	RXRING_PEND_ARMING,	/* being hooked onto a wait queue: its
+				 * file's or a page's
+				 */
 	RXRING_PEND_POLL,	/* waiting for its file, cancellable */
-	RXRING_PEND_READY,	/* on ready_chain for the worker, cancellable */
+	RXRING_PEND_PAGE,	/* waiting for a page to be read; CANCEL
+				 * marks it (RXRING_PF_CANCEL)
+				 */
+	RXRING_PEND_WORK,	/* queued for a worker, cancellable */
 	RXRING_PEND_RUNNING,	/* owned by a worker or a canceller */
 };
 
@@ -115,7 +122,9 @@ enum rxring_pend_state {
 #define RXRING_PF_WRITE		0x0001U	/* deferred op writes */
 #define RXRING_PF_POLLGATE	0x0002U	/* file without FMODE_NOWAIT */
 #define RXRING_PF_WOKEN		0x0004U	/* woken while ARMING */
-#define RXRING_PF_CANCEL	0x0008U	/* cancelled while ARMING */
+#define RXRING_PF_CANCEL	0x0008U	/* cancelled while ARMING, PAGE or
+					 * WORK: complete with -ECANCELED
+					 */
 /* io.file is borrowed from the registered table: no fput */
 #define RXRING_PF_FIXED_FILE	0x0010U
 #define RXRING_PF_MULTI_BIO	0x0020U	/* io.bios counts (bios, a poller) */
@@ -225,11 +234,15 @@ struct rxring_ctx {
 	bool futex_registered;			/* under rxring_futex_lock */
 	wait_queue_entry_t chld_wait;		/* one hook for all WAITPIDs */
 	struct task_struct *chld_task;		/* whose children we watch */
-	/* Reads and writes waiting for their file (poll.c). */
+	/*
+	 * Operations that go on outside ENTER (worker.c): waiting for their
+	 * file (poll.c), for a page, or for a worker of ctx->wq.
+	 */
 	struct rxring_defer *defer;		/* one per record, or NULL */
-	struct rxring_chain ready_chain;	/* READY records */
-	struct work_struct defer_work;		/* runs ready_chain */
-	bool defer_dead;			/* teardown: queue no work */
+	struct workqueue_struct *wq;		/* with defer */
+	u32 max_workers;			/* wq's max_active */
+	atomic_t nr_defer;			/* records using a slot */
+	bool defer_dead;			/* teardown: cancel, do not wait */
 	/* records with bios or a kiocb in flight, + the batch's credit */
 	atomic_t nr_io;
 
@@ -297,6 +310,12 @@ struct rxring_op_def {
 	/* Act: 0 with *res filled, RXRING_QUEUED, or -errno. */
 	int (*issue)(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		     struct rxring_result *res);
+	/*
+	 * Go on with record idx, which issue() handed to a worker
+	 * (worker.c), in that worker as the submitter: the result, or
+	 * -EIOCBQUEUED when it waits again.
+	 */
+	s64 (*resume)(struct rxring_ctx *ctx, u32 idx);
 };
 
 /* SQE flags this build accepts. */
@@ -318,7 +337,7 @@ enum rxring_barrier {
 #define RXRING_FEATURES		(RXRING_FEAT_EXTENDED_CQE | \
 				 RXRING_FEAT_INDIRECT | RXRING_FEAT_PROBE | \
 				 RXRING_FEAT_FIXED | RXRING_FEAT_SQPOLL | \
-				 RXRING_FEAT_IOPOLL)
+				 RXRING_FEAT_IOPOLL | RXRING_FEAT_WORKERS)
 
 /* The record flags an SQE gives its operation. */
 static inline u16 rxring_sqe_pflags(const struct rxring_sqe *sqe)
@@ -696,6 +715,8 @@ int rxring_rw_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 int rxring_fsync_prep(const struct rxring_sqe *sqe);
 int rxring_fsync_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		       struct rxring_result *res);
+s64 rxring_rw_resume(struct rxring_ctx *ctx, u32 idx);
+s64 rxring_fsync_resume(struct rxring_ctx *ctx, u32 idx);
 ssize_t rxring_file_rw(struct file *file, struct iov_iter *iter, u64 offset,
 		       bool write, rwf_t flags);
 __poll_t rxring_rw_events(bool write);
@@ -731,16 +752,46 @@ struct bio *rxring_blk_own_bio(struct rxring_ctx *ctx, u32 idx);
 int rxring_blk_init(void);
 void rxring_blk_exit(void);
 
-int rxring_defer_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
-		    struct file *file, const struct iovec *iov,
-		    struct iovec *heap_iov, u32 nr_segs, size_t count,
-		    bool pollgate);
+/* worker.c: operations that go on outside ENTER, one slot per record. */
+struct rxring_poll_entry {
+	struct wait_queue_entry wait;
+	struct wait_queue_head *head;	/* NULL: not hooked */
+};
+
+struct rxring_defer {
+	struct work_struct work;	/* on ctx->wq in state WORK */
+	struct rxring_ctx *ctx;
+	struct rxring_poll_entry pe[2];	/* POLL: a file may use two queues */
+	struct wait_page_queue wpq;	/* PAGE: the page waited for */
+	struct mm_struct *mm;		/* the submitter's, mmgrab()bed */
+	const struct cred *cred;	/* the submitter's */
+	/* The operation's own (rw.c: what a read or write goes on with). */
+	struct iovec *iov;		/* fast_iov or a heap array, or NULL */
+	u64 offset;			/* or RXRING_POS_CURRENT */
+	u32 count;			/* bytes */
+	u32 done;			/* bytes moved so far */
+	u32 nr_segs;
+	__poll_t events;		/* POLL: what it waits for */
+	u8 mode;			/* the operation's: how it goes on */
+	struct iovec fast_iov[UIO_FASTIOV];
+};
+
+void rxring_defer_create(struct rxring_ctx *ctx, struct rxring_create *p);
+u32 rxring_defer_take(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		      struct file *file, int *err);
+void rxring_defer_queue(struct rxring_ctx *ctx, u32 idx);
+void rxring_defer_ready(struct rxring_ctx *ctx, u32 idx);
+void rxring_defer_page_prepare(struct rxring_ctx *ctx, u32 idx,
+			       struct kiocb *kiocb);
+int rxring_defer_page_hooked(struct rxring_ctx *ctx, u32 idx);
+bool rxring_defer_page_unhooked(struct rxring_ctx *ctx, u32 idx);
 int rxring_defer_cancel(struct rxring_ctx *ctx, u32 idx);
 void rxring_defer_finish(struct rxring_ctx *ctx, u32 idx, s64 status);
 void rxring_defer_flush(struct rxring_ctx *ctx);
-void rxring_defer_init(struct rxring_ctx *ctx);
 void rxring_defer_teardown(struct rxring_ctx *ctx);
-int rxring_defer_wq_init(void);
-void rxring_defer_wq_exit(void);
+
+/* poll.c: waiting for a file's wakeup. */
+void rxring_poll_arm(struct rxring_ctx *ctx, u32 idx);
+void rxring_poll_unhook(struct rxring_defer *d);
 
 #endif /* RXRING_INTERNAL_H */

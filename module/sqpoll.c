@@ -213,24 +213,18 @@ static int rxring_sq_thread(void *arg)
 }
 
 /*
- * CREATE: __resv1 and __resv2 are zero without SQPOLL; with it they hold
- * sq_thread_idle (resolved here) and sq_thread_cpu (with SQ_AFF only).
+ * CREATE: __resv1 and sq_thread_cpu are zero without SQPOLL; with it they
+ * hold sq_thread_idle (resolved here) and sq_thread_cpu (with SQ_AFF only).
+ * The rest of __resv2 is checked with max_workers (main.c).
  */
 int rxring_poll_check_create(struct rxring_create *p)
 {
 	u32 cpu = p->sq_thread_cpu;
-	bool resv;
 
 	if (!(p->flags & RXRING_CREATE_SQPOLL))
 		return (p->flags & RXRING_CREATE_SQ_AFF) || p->__resv1 ||
-		       p->__resv2[0] || p->__resv2[1] ? -EINVAL : 0;
+		       cpu ? -EINVAL : 0;
 	if (p->sq_thread_idle > RXRING_SQ_THREAD_IDLE_MAX)
-		return -EINVAL;
-	/* Everything but sq_thread_cpu, whatever the byte order. */
-	p->sq_thread_cpu = 0;
-	resv = p->__resv2[0] || p->__resv2[1];
-	p->sq_thread_cpu = cpu;
-	if (resv)
 		return -EINVAL;
 	if (!(p->flags & RXRING_CREATE_SQ_AFF)) {
 		if (cpu)

@@ -227,8 +227,8 @@ static inline int rx_map(struct rx *r)
 	return 0;
 }
 
-/* open + CREATE + map everything. */
-static inline int rx_setup(struct rx *r, __u32 sq, __u32 cq, __u32 flags)
+/* open + CREATE with record @cr (written back to r->cr) + map everything. */
+static inline int rx_setup_cr(struct rx *r, const struct rxring_create *cr)
 {
 	int ret;
 
@@ -236,7 +236,7 @@ static inline int rx_setup(struct rx *r, __u32 sq, __u32 cq, __u32 flags)
 	r->fd = rx_open();
 	if (r->fd < 0)
 		return r->fd;
-	rx_create_init(&r->cr, sq, cq, flags);
+	r->cr = *cr;
 	ret = rx_create(r->fd, &r->cr);
 	if (!ret)
 		ret = rx_map(r);
@@ -245,6 +245,15 @@ static inline int rx_setup(struct rx *r, __u32 sq, __u32 cq, __u32 flags)
 		r->fd = -1;
 	}
 	return ret;
+}
+
+/* open + CREATE + map everything. */
+static inline int rx_setup(struct rx *r, __u32 sq, __u32 cq, __u32 flags)
+{
+	struct rxring_create cr;
+
+	rx_create_init(&cr, sq, cq, flags);
+	return rx_setup_cr(r, &cr);
 }
 
 static inline void rx_teardown(struct rx *r)

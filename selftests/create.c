@@ -37,6 +37,16 @@
 static const __u64 feat_all = RXRING_FEAT_EXTENDED_CQE | RXRING_FEAT_INDIRECT |
 			      RXRING_FEAT_PROBE;
 
+static __u32 default_workers(__u32 sq)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	__u32 n = sq;
+
+	if (cpus > 0 && (__u32)(4 * cpus) < n)
+		n = 4 * cpus;
+	return n < RXRING_MAX_WORKERS ? n : RXRING_MAX_WORKERS;
+}
+
 /* Check a successful CREATE's record against its inputs. */
 static void check_created(struct __test_metadata *_metadata,
 			  const struct rxring_create *c, __u32 sq, __u32 cq,
@@ -56,7 +66,9 @@ static void check_created(struct __test_metadata *_metadata,
 	EXPECT_EQ(0U, c->__resv1);
 	EXPECT_EQ(feat_all, c->features & feat_all);
 	EXPECT_EQ(0ULL, c->__resv2[0]);
-	EXPECT_EQ(0ULL, c->__resv2[1]);
+	/* The default bound of the workers: min(sq, 4 per CPU, the most). */
+	EXPECT_EQ(0U, c->__resv4);
+	EXPECT_EQ(default_workers(sq), c->max_workers);
 
 	EXPECT_EQ(page, c->sq_header_size);
 	EXPECT_EQ(page, c->cq_header_size);
@@ -191,7 +203,12 @@ static const struct bad_field bad_fields[] = {
 	BAD("cq_entries_size", cq_entries_size, 1ULL << 40),
 	BAD("resv2[0]", __resv2[0], 1),
 	BAD("resv2[0] hi", __resv2[0], 1ULL << 63),
-	{ "resv2[1]", offsetof(struct rxring_create, __resv2) + 8, 8, 1 },
+	{ "resv2[1] hi", offsetof(struct rxring_create, __resv2) + 8, 8,
+	  1ULL << 32 },
+	BAD("resv3", __resv3, 1),
+	BAD("resv4", __resv4, 1U << 31),
+	BAD("max_workers 257", max_workers, RXRING_MAX_WORKERS + 1),
+	BAD("max_workers max", max_workers, 0xffffffff),
 };
 
 static void poke(struct rxring_create *c, size_t off, size_t size, __u64 v)

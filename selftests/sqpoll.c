@@ -58,23 +58,12 @@ static void sq_publish(struct rx *r)
 static int sq_setup(struct rx *r, __u32 sq, __u32 cq, __u32 flags,
 		    __u32 idle_ms, __u32 cpu)
 {
-	int ret;
+	struct rxring_create cr;
 
-	memset(r, 0, sizeof(*r));
-	r->fd = rx_open();
-	if (r->fd < 0)
-		return r->fd;
-	rx_create_init(&r->cr, sq, cq, flags | RXRING_CREATE_SQPOLL);
-	r->cr.sq_thread_idle = idle_ms;
-	r->cr.sq_thread_cpu = cpu;
-	ret = rx_create(r->fd, &r->cr);
-	if (!ret)
-		ret = rx_map(r);
-	if (ret) {
-		close(r->fd);
-		r->fd = -1;
-	}
-	return ret;
+	rx_create_init(&cr, sq, cq, flags | RXRING_CREATE_SQPOLL);
+	cr.sq_thread_idle = idle_ms;
+	cr.sq_thread_cpu = cpu;
+	return rx_setup_cr(r, &cr);
 }
 
 /* Wait, without ENTER, until n CQ slots are filled: 0 or -ETIME. */
@@ -349,7 +338,8 @@ TEST_F_TIMEOUT(sqpoll, create_invalid, 120)
 	const struct bad_create bad[] = {
 		{ "idle without SQPOLL", 0, 10, { 0, 0 }, ~0U },
 		{ "cpu without SQPOLL", 0, 0, { 0, 0 }, 1 },
-		{ "resv2[1] without SQPOLL", 0, 0, { 0, 1 }, ~0U },
+		{ "resv2[1] high half without SQPOLL", 0, 0, { 0, 1ULL << 32 },
+		  ~0U },
 		{ "SQ_AFF without SQPOLL", RXRING_CREATE_SQ_AFF, 0, { 0, 0 },
 		  ~0U },
 		{ "SQ_AFF|INDIRECT without SQPOLL", RXRING_CREATE_SQ_AFF |
@@ -364,8 +354,8 @@ TEST_F_TIMEOUT(sqpoll, create_invalid, 120)
 		  { 0, 0 }, 4096 },
 		{ "cpu ~0", RXRING_CREATE_SQPOLL | RXRING_CREATE_SQ_AFF, 0,
 		  { 0, 0 }, ~0U - 1 },
-		{ "resv2[1] with SQPOLL", RXRING_CREATE_SQPOLL, 0, { 0, 1 },
-		  ~0U },
+		{ "resv2[1] high half with SQPOLL", RXRING_CREATE_SQPOLL, 0,
+		  { 0, 1ULL << 32 }, ~0U },
 		{ "resv2[1] with SQ_AFF", RXRING_CREATE_SQPOLL |
 		  RXRING_CREATE_SQ_AFF, 0, { 0, 1ULL << 63 }, ~0U },
 		{ "resv2[0] high half", RXRING_CREATE_SQPOLL, 0,

@@ -164,6 +164,9 @@ struct rxring_ring_header {
 #define RXRING_SQ_THREAD_IDLE_DEFAULT	1000	/* ms, for sq_thread_idle 0 */
 #define RXRING_SQ_THREAD_IDLE_MAX	10000	/* ms */
 
+/* Limit of rxring_create.max_workers (0 there picks a default). */
+#define RXRING_MAX_WORKERS		256
+
 /* Feature bits reported by RXRING_IOC_CREATE (rxring_create.features). */
 #define RXRING_FEAT_EXTENDED_CQE	0x01ULL
 #define RXRING_FEAT_INDIRECT		0x02ULL
@@ -171,6 +174,7 @@ struct rxring_ring_header {
 #define RXRING_FEAT_FIXED		0x08ULL	/* REGISTER_FILES/_BUFFERS */
 #define RXRING_FEAT_SQPOLL		0x10ULL	/* RXRING_CREATE_SQPOLL, SQ_AFF */
 #define RXRING_FEAT_IOPOLL		0x20ULL	/* RXRING_CREATE_IOPOLL */
+#define RXRING_FEAT_WORKERS		0x40ULL	/* rxring_create.max_workers */
 
 /*
  * RXRING_IOC_CREATE record. The caller fills the inputs and zeroes the rest;
@@ -203,9 +207,23 @@ struct rxring_create {
 	__u64	cq_header_size;
 	__u64	cq_entries_size;
 	union {
-		__u64	__resv2[2];	/* zero, but for sq_thread_cpu */
-		/* in, SQ_AFF: the CPU the SQPOLL thread runs on; else 0 */
-		__u32	sq_thread_cpu;
+		__u64	__resv2[2];	/* zero, but for the fields below */
+		struct {
+			/*
+			 * in, SQ_AFF: the CPU the SQPOLL thread runs on;
+			 * else 0
+			 */
+			__u32	sq_thread_cpu;
+			__u32	__resv3;	/* zero */
+			/*
+			 * in: the most file operations of this instance that
+			 * block in workers at once (RXRING_FEAT_WORKERS),
+			 * 1..RXRING_MAX_WORKERS, or 0 for the default;
+			 * out: the value used
+			 */
+			__u32	max_workers;
+			__u32	__resv4;	/* zero */
+		};
 	};
 };
 
@@ -526,6 +544,8 @@ RXRING_ABI_ASSERT(sizeof(struct rxring_create) == 88, "create size");
 RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_create, sq_thread_idle) == 20,
 		  "create");
 RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_create, sq_thread_cpu) == 72,
+		  "create");
+RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_create, max_workers) == 80,
 		  "create");
 RXRING_ABI_ASSERT(RXRING_OFFSETOF(struct rxring_create, flags) == 4,
 		  "create");
