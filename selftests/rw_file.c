@@ -466,24 +466,6 @@ TEST_F_TIMEOUT(slow, odirect_enter_does_not_wait, 200)
 	free(buf);
 }
 
-/* ---- files that make an operation wait ---------------------------------- */
-
-FIXTURE(wait) {
-	struct rx r;
-};
-
-FIXTURE_SETUP(wait)
-{
-	signal(SIGPIPE, SIG_IGN);
-	rx_raise_memlock();
-	ASSERT_EQ(0, rx_setup(&self->r, 128, 0, 0));
-}
-
-FIXTURE_TEARDOWN(wait)
-{
-	rx_teardown(&self->r);
-}
-
 /* Submit what was pushed; all n must be taken. */
 static int submit(struct rx *r, unsigned int n)
 {
@@ -502,6 +484,378 @@ static bool quiet(struct rx *r)
 {
 	rx_sleep_ms(50);
 	return rx_cq_ready(r) == 0;
+}
+
+/* Reap @n completions into st[] by user_data (< @max); 0 or -1. */
+static int slow_reap(struct rx *r, unsigned int n, __s64 *st, __u64 max)
+{
+	struct rx_cqe c;
+	unsigned int i;
+
+	if (rw_wait(r, n))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (rx_reap(r, &c) != 1 || c.user_data >= max)
+			return -1;
+		st[c.user_data] = c.status;
+	}
+	return 0;
+}
+
+/* An instance whose workers are bounded by @max_workers. */
+static int workers_setup(struct rx *r, __u32 sq, __u32 max_workers)
+{
+	struct rxring_create cr;
+
+	rx_create_init(&cr, sq, 0, 0);
+	cr.max_workers = max_workers;
+	return rx_setup_cr(r, &cr);
+}
+
+/*
+ * On the slow disk, with a cold page cache: 32 O_DIRECT reads and 32
+ * buffered reads in one ENTER, which returns before any completes and in
+ * less time than one I/O takes; all complete with the file's data. Then
+ * buffered WRITEs and an FSYNC of them: ENTER returns at once, the FSYNC
+ * completes once the device has answered.
+ */
+TEST_F_TIMEOUT(slow, buffered_and_fsync_enter_does_not_wait, 200)
+{
+	enum { N = 32, BS = 4096 };
+	char *want = rw_alloc(2 * N * BS), *buf = rw_alloc(2 * N * BS);
+	long long t0, t1, t2;
+	struct slow_fs s;
+	__s64 st[2 * N];
+	char path[96];
+	unsigned int i;
+	int fdd, fdb, ret;
+	struct rx r;
+	__u32 sub = 0;
+
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(NULL, buf);
+	ret = slow_fs_up(&s, 2 * N * BS, 21);
+	if (ret == 1)
+		SKIP(return, "no mkfs.ext4, ext4 or null_blk here");
+	ASSERT_EQ(0, ret) TH_LOG("%s", rx_why);
+	snprintf(path, sizeof(path), "%s/f", s.dir);
+	fdd = open(path, O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, fdd);
+	fdb = open(path, O_RDWR);
+	ASSERT_LE(0, fdb);
+	rx_raise_memlock();
+	ASSERT_EQ(0, rx_setup(&r, 2 * N, 0, 0));
+	rw_fill(want, 2 * N * BS, 21);
+	memset(buf, 0, 2 * N * BS);
+
+	/* The first half O_DIRECT, the second through the page cache. */
+	for (i = 0; i < 2 * N; i++)
+		rw_push(&r, RXRING_OP_READ, i < N ? fdd : fdb, buf + i * BS,
+			BS, (__u64)i * BS, i);
+	rx_publish(&r);
+	t0 = rx_now_ns();
+	ret = rx_enter(&r, 2 * N, 0, 0, 0, &sub);
+	t1 = rx_now_ns();
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ((__u32)(2 * N), sub);
+	EXPECT_EQ(0ULL, rx_cq_ready(&r)) TH_LOG("reads completed in ENTER");
+	EXPECT_GT((long long)SLOW_NS, t1 - t0)
+		TH_LOG("ENTER took %lld ms", (t1 - t0) / 1000000);
+	ASSERT_EQ(0, slow_reap(&r, 2 * N, st, 2 * N));
+	for (i = 0; i < 2 * N; i++)
+		ASSERT_EQ(BS, st[i]) TH_LOG("read %u", i);
+	ASSERT_EQ(0, memcmp(want, buf, 2 * N * BS));
+
+	/* Buffered writes of new data, then an FSYNC of them. */
+	rw_fill(want, N * BS, 22);
+	for (i = 0; i < N; i++)
+		rw_push(&r, RXRING_OP_WRITE, fdb, want + i * BS, BS,
+			(__u64)i * BS, i);
+	rx_publish(&r);
+	t0 = rx_now_ns();
+	ret = rx_enter(&r, N, 0, 0, 0, &sub);
+	t1 = rx_now_ns();
+	ASSERT_EQ(0, ret);
+	EXPECT_GT((long long)SLOW_NS, t1 - t0)
+		TH_LOG("ENTER took %lld ms", (t1 - t0) / 1000000);
+	ASSERT_EQ(0, slow_reap(&r, N, st, N));
+	for (i = 0; i < N; i++)
+		ASSERT_EQ(BS, st[i]) TH_LOG("write %u", i);
+	rw_push(&r, RXRING_OP_FSYNC, fdb, NULL, 0, 0, 0);
+	rx_publish(&r);
+	t0 = rx_now_ns();
+	ret = rx_enter(&r, 1, 0, 0, 0, &sub);
+	t1 = rx_now_ns();
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(1U, sub);
+	EXPECT_EQ(0ULL, rx_cq_ready(&r)) TH_LOG("FSYNC completed in ENTER");
+	EXPECT_GT((long long)SLOW_NS, t1 - t0)
+		TH_LOG("ENTER took %lld ms", (t1 - t0) / 1000000);
+	ASSERT_EQ(0, slow_reap(&r, 1, st, 1));
+	t2 = rx_now_ns();
+	EXPECT_EQ(0, st[0]);
+	/* It wrote the data out: at least one I/O of the slow disk. */
+	EXPECT_LE((long long)SLOW_NS, t2 - t0)
+		TH_LOG("FSYNC took %lld ms", (t2 - t0) / 1000000);
+	ASSERT_EQ(N * BS, pread(fdd, buf, N * BS, 0));
+	EXPECT_EQ(0, memcmp(want, buf, N * BS));
+
+	/* Closed with cold reads and an FSYNC in flight. */
+	posix_fadvise(fdb, 0, 0, POSIX_FADV_DONTNEED);
+	for (i = 0; i < N; i++)
+		rw_push(&r, RXRING_OP_READ, fdb, buf + i * BS, BS,
+			(__u64)(N + i) * BS, i);
+	ASSERT_EQ(N * BS, pwrite(fdb, want, N * BS, 0));
+	rw_push(&r, RXRING_OP_FSYNC, fdb, NULL, 0, 0, N);
+	rx_publish(&r);
+	ASSERT_EQ(0, rx_enter(&r, N + 1, 0, 0, 0, NULL));
+	rx_teardown(&r);
+	close(fdd);
+	close(fdb);
+	slow_fs_down(&s);
+	free(want);
+	free(buf);
+}
+
+/*
+ * Workers belong to their instance: one whose workers all block (FSYNCs on
+ * the slow disk, at most 2 at once) does not hold up another's FSYNC of a
+ * file on a fast disk or its read of a pipe. The second FSYNC of the
+ * first instance waits for a worker: CANCEL takes it back (-ECANCELED),
+ * while the one running says -EALREADY.
+ */
+TEST_F_TIMEOUT(slow, workers_per_instance, 200)
+{
+	enum { BS = 4096, NF = 4 };
+	char *data = rw_alloc(64 * BS), got[8];
+	struct rxring_sqe sqe;
+	struct slow_fs s;
+	struct rx a, b;
+	__s64 st[16];
+	char path[96];
+	int fda, fdb, ret, p[2];
+	long long t0, t1;
+	unsigned int i;
+
+	ASSERT_NE(NULL, data);
+	ret = slow_fs_up(&s, BS, 31);
+	if (ret == 1)
+		SKIP(return, "no mkfs.ext4, ext4 or null_blk here");
+	ASSERT_EQ(0, ret) TH_LOG("%s", rx_why);
+	if (!ext4_mounted) {
+		slow_fs_down(&s);
+		SKIP(return, "no fast ext4 here");
+	}
+	rx_raise_memlock();
+	ASSERT_EQ(0, workers_setup(&a, 16, 2));
+	EXPECT_EQ(2U, a.cr.max_workers);
+	EXPECT_NE(0ULL, a.cr.features & RXRING_FEAT_WORKERS);
+	ASSERT_EQ(0, workers_setup(&b, 16, 0));
+	EXPECT_LE(1U, b.cr.max_workers);
+	snprintf(path, sizeof(path), "%s/f", s.dir);
+	fda = open(path, O_RDWR);
+	ASSERT_LE(0, fda);
+	snprintf(path, sizeof(path), "%s/w%d", ext4_dir, getpid());
+	fdb = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fdb);
+	unlink(path);
+	ASSERT_EQ(0, pipe(p));
+
+	/* A: NF FSYNCs, each with dirty data to write out first. */
+	rw_fill(data, 64 * BS, 32);
+	ASSERT_EQ(64 * BS, pwrite(fda, data, 64 * BS, 0));
+	for (i = 0; i < NF; i++)
+		rw_push(&a, RXRING_OP_FSYNC, fda, NULL, 0, 0, i);
+	ASSERT_EQ(0, submit(&a, NF));
+	rx_sleep_ms(100);
+
+	/* B: its FSYNC and pipe read complete while A's workers block. */
+	ASSERT_EQ(64 * BS, pwrite(fdb, data, 64 * BS, 0));
+	rw_push(&b, RXRING_OP_FSYNC, fdb, NULL, 0, 0, 0);
+	rw_push(&b, RXRING_OP_READ, p[0], got, sizeof(got),
+		RXRING_POS_CURRENT, 1);
+	t0 = rx_now_ns();
+	ASSERT_EQ(0, submit(&b, 2));
+	ASSERT_EQ(3, write(p[1], "abc", 3));
+	ASSERT_EQ(0, slow_reap(&b, 2, st, 2));
+	t1 = rx_now_ns();
+	EXPECT_EQ(0, st[0]);
+	EXPECT_EQ(3, st[1]);
+	EXPECT_GT((long long)SLOW_NS / 2, t1 - t0)
+		TH_LOG("B's operations took %lld ms", (t1 - t0) / 1000000);
+	EXPECT_EQ(0ULL, rx_cq_ready(&a)) TH_LOG("A's FSYNCs did not block");
+
+	/* A's last FSYNC waits for a worker; the first one runs. */
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = RXRING_OP_CANCEL;
+	sqe.addr = NF - 1;
+	sqe.user_data = 10;
+	rx_push(&a, &sqe);
+	sqe.addr = 0;
+	sqe.user_data = 11;
+	rx_push(&a, &sqe);
+	ASSERT_EQ(0, submit(&a, 2));
+	ASSERT_EQ(0, slow_reap(&a, NF + 2, st, 12));
+	EXPECT_EQ(0, st[10]);
+	EXPECT_EQ(-EALREADY, st[11]);
+	EXPECT_EQ(-ECANCELED, st[NF - 1]);
+	for (i = 0; i < NF - 1; i++)
+		EXPECT_EQ(0, st[i]) TH_LOG("FSYNC %u", i);
+	rx_teardown(&a);
+	rx_teardown(&b);
+	close(fda);
+	close(fdb);
+	close(p[0]);
+	close(p[1]);
+	slow_fs_down(&s);
+	free(data);
+}
+
+/*
+ * CANCEL of a read waiting for a page being read from the slow disk: 0 at
+ * once; the read completes with -ECANCELED after it, once the page is
+ * there (a page wait cannot be unhooked earlier).
+ */
+TEST_F_TIMEOUT(slow, cancel_page_wait, 200)
+{
+	enum { BS = 4096 };
+	struct rxring_sqe sqe;
+	struct slow_fs s;
+	struct rx_cqe c;
+	char path[96], buf[BS];
+	struct rx r;
+	int fd, ret;
+
+	ret = slow_fs_up(&s, 16 * BS, 41);
+	if (ret == 1)
+		SKIP(return, "no mkfs.ext4, ext4 or null_blk here");
+	ASSERT_EQ(0, ret) TH_LOG("%s", rx_why);
+	snprintf(path, sizeof(path), "%s/f", s.dir);
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	rx_raise_memlock();
+	ASSERT_EQ(0, rx_setup(&r, 8, 0, 0));
+	rw_push(&r, RXRING_OP_READ, fd, buf, BS, 8 * BS, 1);
+	ASSERT_EQ(0, submit(&r, 1));
+	/* A worker starts the read and hooks the record onto the page. */
+	rx_sleep_ms(100);
+	EXPECT_EQ(0ULL, rx_cq_ready(&r));
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = RXRING_OP_CANCEL;
+	sqe.addr = 1;
+	sqe.user_data = 2;
+	rx_push(&r, &sqe);
+	ASSERT_EQ(0, submit(&r, 1));
+	ASSERT_EQ(1, rw_reap_wait(&r, &c));
+	EXPECT_EQ(2ULL, c.user_data);
+	EXPECT_EQ(0, c.status);
+	ASSERT_EQ(1, rw_reap_wait(&r, &c));
+	EXPECT_EQ(1ULL, c.user_data);
+	EXPECT_EQ(-ECANCELED, c.status);
+	/* The page is there now: the same read completes inside ENTER. */
+	rw_push(&r, RXRING_OP_READ, fd, buf, BS, 8 * BS, 3);
+	ASSERT_EQ(0, submit(&r, 1));
+	EXPECT_EQ(1ULL, rx_cq_ready(&r));
+	ASSERT_EQ(1, rw_reap_wait(&r, &c));
+	EXPECT_EQ(3ULL, c.user_data);
+	EXPECT_EQ(BS, c.status);
+	rx_teardown(&r);
+	close(fd);
+	slow_fs_down(&s);
+}
+
+/*
+ * CHAIN and DRAIN on ext4, where writes and FSYNC run in workers and
+ * reads hit the page cache in ENTER: each link starts after the one
+ * before it completed, and DRAIN waits for everything before it.
+ */
+TEST_F_TIMEOUT(slow, chain_and_drain_on_ext4, 120)
+{
+	enum { N = 8, BS = 4096 };
+	char *data = rw_alloc(N * BS), *buf = rw_alloc(N * BS);
+	struct rxring_sqe sqe;
+	struct rx_cqe c;
+	__u64 order[N + 3];
+	char path[96];
+	unsigned int i;
+	struct rx r;
+	int fd;
+
+	ASSERT_NE(NULL, data);
+	ASSERT_NE(NULL, buf);
+	if (!ext4_mounted)
+		SKIP(return, "no ext4 here");
+	snprintf(path, sizeof(path), "%s/c%d", ext4_dir, getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	unlink(path);
+	rx_raise_memlock();
+	ASSERT_EQ(0, rx_setup(&r, 32, 0, 0));
+	rw_fill(data, N * BS, 51);
+
+	/* WRITE -> FSYNC -> READ, linked. */
+	rw_sqe(&sqe, RXRING_OP_WRITE, fd, data, BS, 0, 1);
+	sqe.flags = RXRING_SQE_CHAIN;
+	rx_push(&r, &sqe);
+	rw_sqe(&sqe, RXRING_OP_FSYNC, fd, NULL, 0, 0, 2);
+	sqe.flags = RXRING_SQE_CHAIN;
+	rx_push(&r, &sqe);
+	rw_push(&r, RXRING_OP_READ, fd, buf, BS, 0, 3);
+	rx_publish(&r);
+	ASSERT_EQ(3, rx_enter(&r, 3, 3, 0, 0, NULL));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(1, rx_reap(&r, &c));
+		EXPECT_EQ(i + 1ULL, c.user_data);
+		EXPECT_EQ(i == 1 ? 0 : BS, c.status) TH_LOG("op %u", i + 1);
+	}
+	EXPECT_EQ(0, memcmp(data, buf, BS));
+
+	/* N writes, then a DRAIN read of all of them, then a NOP. */
+	for (i = 0; i < N; i++)
+		rw_push(&r, RXRING_OP_WRITE, fd, data + i * BS, BS,
+			(__u64)i * BS, 10 + i);
+	rw_sqe(&sqe, RXRING_OP_READ, fd, buf, N * BS, 0, 100);
+	sqe.flags = RXRING_SQE_DRAIN;
+	rx_push(&r, &sqe);
+	rw_push(&r, RXRING_OP_NOP, 0, NULL, 0, 0, 101);
+	memset(buf, 0, N * BS);
+	rx_publish(&r);
+	ASSERT_LE(0, rx_enter(&r, N + 2, 0, 0, 0, NULL));
+	ASSERT_EQ(0, rw_wait(&r, N + 2));
+	for (i = 0; i < N + 2; i++) {
+		ASSERT_EQ(1, rx_reap(&r, &c));
+		order[i] = c.user_data;
+		EXPECT_EQ(c.user_data == 101 ? 0 :
+			  c.user_data == 100 ? N * BS : BS, c.status);
+	}
+	/* The DRAIN read comes after every write. */
+	for (i = 0; i < N + 2 && order[i] != 100; i++)
+		;
+	ASSERT_GT(N + 2U, i);
+	EXPECT_LE((unsigned int)N, i) TH_LOG("DRAIN read completed %uth", i + 1);
+	EXPECT_EQ(0, memcmp(data, buf, N * BS));
+	rx_teardown(&r);
+	close(fd);
+	free(data);
+	free(buf);
+}
+
+/* ---- files that make an operation wait ---------------------------------- */
+
+FIXTURE(wait) {
+	struct rx r;
+};
+
+FIXTURE_SETUP(wait)
+{
+	signal(SIGPIPE, SIG_IGN);
+	rx_raise_memlock();
+	ASSERT_EQ(0, rx_setup(&self->r, 128, 0, 0));
+}
+
+FIXTURE_TEARDOWN(wait)
+{
+	rx_teardown(&self->r);
 }
 
 TEST_F(wait, pipe_read_does_not_stall)
