@@ -31,7 +31,7 @@ struct ring_stats {
 	long long sq_entries, cq_entries, sq_head, sq_pending, sq_dropped;
 	long long cq_filled, completions, in_flight;
 	long long parked_futex, parked_waitpid, parked_timeout;
-	long long bio, file;
+	long long bio, file, page, wq_queued, wq_running, max_workers;
 };
 
 struct snapshot {
@@ -63,6 +63,9 @@ static void parse_line(struct ring_stats *s, const char *key, const char *val)
 		F("parked_waitpid", parked_waitpid),
 		F("parked_timeout", parked_timeout),
 		F("bio_in_flight", bio), F("waiting_for_file", file),
+		F("waiting_for_page", page), F("worker_queued", wq_queued),
+		F("worker_running", wq_running),
+		F("max_workers", max_workers),
 #undef F
 	};
 	unsigned int i;
@@ -157,13 +160,15 @@ static void show(const struct snapshot *cur, const struct snapshot *prev)
 	double dt = prev ? cur->t - prev->t : 0;
 	unsigned int i;
 
-	printf("%6s %7s %-15s %6s %6s %10s %10s %6s %5s %18s %5s %5s %7s\n",
+	printf("%6s %7s %-15s %6s %6s %10s %10s %6s %5s %18s %5s %5s %5s %14s %7s\n",
 	       "RING", "PID", "COMMAND", "SQ", "CQ", "SQE/s", "CQE/s",
-	       "FLIGHT", "CQRDY", "PARKED F/W/T", "BIO", "FILE", "DROPPED");
+	       "FLIGHT", "CQRDY", "PARKED F/W/T", "BIO", "FILE", "PAGE",
+	       "WORKERS R/Q/M", "DROPPED");
 	for (i = 0; i < cur->n; i++) {
 		const struct ring_stats *r = &cur->r[i];
 		const struct ring_stats *p = find(prev, r->id);
 		char rs[16] = "-", rc[16] = "-", pk[32], sq[16], cq[16];
+		char wk[48];
 
 		if (p && dt > 0) {
 			snprintf(rs, sizeof(rs), "%.0f",
@@ -182,9 +187,12 @@ static void show(const struct snapshot *cur, const struct snapshot *prev)
 		snprintf(cq, sizeof(cq), "%lld", r->cq_entries);
 		snprintf(pk, sizeof(pk), "%lld/%lld/%lld", r->parked_futex,
 			 r->parked_waitpid, r->parked_timeout);
-		printf("%6lu %7ld %-15s %6s %6s %10s %10s %6lld %5lld %18s %5lld %5lld %7lld\n",
+		snprintf(wk, sizeof(wk), "%lld/%lld/%lld", r->wq_running,
+			 r->wq_queued, r->max_workers);
+		printf("%6lu %7ld %-15s %6s %6s %10s %10s %6lld %5lld %18s %5lld %5lld %5lld %14s %7lld\n",
 		       r->id, r->pid, r->comm, sq, cq, rs, rc, r->in_flight,
-		       r->cq_filled, pk, r->bio, r->file, r->sq_dropped);
+		       r->cq_filled, pk, r->bio, r->file, r->page, wk,
+		       r->sq_dropped);
 		in_flight += r->in_flight;
 		parked += r->parked_futex + r->parked_waitpid +
 			  r->parked_timeout;
