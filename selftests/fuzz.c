@@ -25,7 +25,8 @@
  *  - fds: sandbox descriptors (numbers FZ_SB_FD..; files in a tmpfs
  *    directory, pipes, a socket pair, an eventfd, a memfd, /dev/null,
  *    /dev/zero, a spare rxring instance, a memory-backed null_blk device
- *    made through configfs for this test), numbers that cannot be open
+ *    made through configfs for this test, a file on ext4 on another one
+ *    whose I/O takes 100 us, buffered and O_DIRECT), numbers that cannot be open
  *    (>= 1024 and > INT_MAX) -- never the ring, stdio or the fuzzer's
  *    own descriptors. CLOSEd sandbox fds are restored after each batch from
  *    masters that no SQE names; fds OPEN and DUP return are closed.
@@ -37,8 +38,8 @@
  *    can be placed at, holes or not (sb_reserve()).
  *    Paths and iovec arrays live in a control zone no operation writes.
  *  - OPEN: only the sandbox directory tree (plus /dev/null, /dev/zero and
- *    /dev/rxring); WRITE: only sandbox files, pipes, sockets and the
- *    null_blk device; file sizes are trimmed after each batch.
+ *    /dev/rxring); WRITE: only sandbox files (the ext4 one too), pipes,
+ *    sockets and the null_blk device; file sizes are trimmed after each batch.
  *  - operations that wait get bounded waits so CHAIN and DRAIN can never
  *    hold the ring for long: FUTEX waits time out within 20 ms, TIMEOUTs
  *    expire within 20 ms, pipes and sockets are pumped, and while a WAITPID
@@ -58,6 +59,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/eventfd.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -213,6 +215,8 @@ enum { SB_REG, SB_DIR, SB_PIPE_R, SB_PIPE_W, SB_SOCK, SB_EVENT, SB_DEV,
 struct sandbox {
 	char dir[64];			/* /tmp/rxfuzz.XXXXXX */
 	struct rw_nullb nullb;		/* ours, through configfs */
+	struct rw_nullb ext4_nb;	/* under the ext4 file system */
+	char ext4_dir[64];		/* its mount point, or "" */
 	int nsb;
 	int kind[FZ_NSB];
 	int pump_rd[4], pump_wr[4];	/* other ends of pipes and sockets */
@@ -226,6 +230,7 @@ struct sandbox {
 	unsigned int npaths;
 	unsigned int path_len[FZ_NPATH];
 	bool blk;			/* a null_blk device is in the sandbox */
+	bool ext4;			/* so is a file on ext4 */
 	bool pollgate;			/* pipes/sockets made O_NONBLOCK */
 };
 
@@ -264,6 +269,80 @@ static void sb_nullb(void)
 	    sb_add(open(sb.nullb.dev, O_RDWR), SB_BLK))
 		return;
 	sb.blk = true;
+}
+
+/*
+ * A file on ext4 on a memory-backed null_blk whose I/O takes 100 us, open
+ * buffered and O_DIRECT: its reads wait for pages, its writes and FSYNCs
+ * for workers, its O_DIRECT I/O goes through the file system's kiocbs.
+ */
+static void sb_ext4(void)
+{
+	static const char data[4096] = "rxring fuzz ext4";
+	char name[32], cmd[160];
+	int fd, i;
+
+	if (access("/usr/sbin/mkfs.ext4", X_OK) &&
+	    access("/sbin/mkfs.ext4", X_OK))
+		return;
+	snprintf(name, sizeof(name), "rxfz4%d", getpid());
+	if (rw_nullb_create(&sb.ext4_nb, name, 32, 512, 2, 100000, true, NULL))
+		return;
+	snprintf(cmd, sizeof(cmd), "mkfs.ext4 -q -F %s >/dev/null 2>&1",
+		 sb.ext4_nb.dev);
+	snprintf(sb.ext4_dir, sizeof(sb.ext4_dir), "/tmp/rxfz4.%d", getpid());
+	if (rw_system(cmd) || mkdir(sb.ext4_dir, 0700) ||
+	    mount(sb.ext4_nb.dev, sb.ext4_dir, "ext4", 0, NULL)) {
+		rmdir(sb.ext4_dir);
+		sb.ext4_dir[0] = 0;
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s/e", sb.ext4_dir);
+	fd = open(cmd, O_RDWR | O_CREAT, 0644);
+	for (i = 0; fd >= 0 && i < 16; i++)
+		if (write(fd, data, sizeof(data)) != sizeof(data))
+			break;
+	if (fd < 0 || i < 16 || fsync(fd))
+		return;
+	close(fd);
+	if (sb_add(open(cmd, O_RDWR), SB_REG) ||
+	    sb_add(open(cmd, O_RDWR | O_DIRECT), SB_REG))
+		return;
+	sb.ext4 = true;
+}
+
+/* Close what is still open on the ext4 file system, unmount it. */
+static void sb_ext4_fini(void)
+{
+	char link[128], path[300];
+	struct dirent *e;
+	size_t n;
+	DIR *d;
+
+	if (!sb.ext4_dir[0])
+		goto out;
+	/* fds of abandoned OPENs and DUPs: nobody knows their numbers. */
+	n = strlen(sb.ext4_dir);
+	d = opendir("/proc/self/fd");
+	while (d && (e = readdir(d))) {
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = 0;
+		if (!strncmp(link, sb.ext4_dir, n) && link[n] == '/')
+			close(atoi(e->d_name));
+	}
+	if (d)
+		closedir(d);
+	if (umount(sb.ext4_dir))
+		umount2(sb.ext4_dir, MNT_DETACH);
+	rmdir(sb.ext4_dir);
+	sb.ext4_dir[0] = 0;
+out:
+	rw_nullb_destroy(&sb.ext4_nb);
 }
 
 /*
@@ -483,6 +562,7 @@ static const char *sb_init(void)
 	if (sb_add(rx_open(), SB_RXRING))
 		return "spare rxring 2";
 	sb_nullb();
+	sb_ext4();
 	return NULL;
 }
 
@@ -607,6 +687,7 @@ static void sb_fini(void)
 	rw_nullb_destroy(&sb.nullb);
 	if (sb.mem && sb.mem != MAP_FAILED)
 		munmap(sb.mem, sb.mem_len);
+	sb_ext4_fini();
 	if (chdir("/tmp") == 0 && sb.dir[0])
 		rm_tree(sb.dir);
 	sb.nsb = 0;
@@ -2153,7 +2234,7 @@ struct totals {
 	unsigned long long sqes, completions, pairs, drops, enters,
 		enter_errors, rings, abandoned, garbage_tails, garbage_heads,
 		by_op[RXRING_OP_LAST + 1], errors[RXRING_OP_LAST + 1], pokes;
-	bool ok, blk, pollgate;
+	bool ok, blk, ext4, pollgate;
 	char why[600];
 };
 
@@ -2250,6 +2331,7 @@ static void fuzz_worker(unsigned int idx, __u64 seed, __u64 want,
 		return;
 	}
 	t->blk = sb.blk;
+	t->ext4 = sb.ext4;
 	t->pollgate = sb.pollgate;
 	rnd_seed(seed + idx);
 	gen_iovecs(true);
@@ -2447,6 +2529,7 @@ TEST_F_TIMEOUT(fuzz, sqes, 1800)
 		}
 		if (i == 0) {
 			sum.blk = t.blk;
+			sum.ext4 = t.ext4;
 			sum.pollgate = t.pollgate;
 		}
 		if (!t.ok) {
@@ -2456,6 +2539,8 @@ TEST_F_TIMEOUT(fuzz, sqes, 1800)
 	}
 	if (!sum.blk)
 		ksft_print_msg("fuzz: no null_blk device through configfs: no bios\n");
+	if (!sum.ext4)
+		ksft_print_msg("fuzz: no ext4 file system (mkfs.ext4, ext4, null_blk)\n");
 	if (sum.pollgate)
 		ksft_print_msg("fuzz: pipes/sockets without RWF_NOWAIT: their sandbox ends are O_NONBLOCK (docs/security.md, known issues)\n");
 	print_totals(&sum, self->seed, (rx_now_ns() - start) / 1e9);
