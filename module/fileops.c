@@ -2,10 +2,16 @@
 /*
  * File and memory operations: OPEN, CLOSE, DUP, SEEK, FSTAT, MMAP, MUNMAP.
  *
- * Each one runs synchronously inside ENTER, in the task that called ENTER:
- * the fd table, credentials, root, cwd, umask and mm are that task's, never
- * the instance creator's, so a ring passed to another process (SCM_RIGHTS,
- * fork) acts as whoever submits through it. Each one mirrors its system
+ * Each one runs inside ENTER, in the task that called ENTER: the fd table,
+ * credentials, root, cwd, umask and mm are that task's, never the
+ * instance creator's, so a ring passed to another process (SCM_RIGHTS,
+ * fork) acts as whoever submits through it. Two may wait for a file
+ * system and go on in one of the instance's workers (worker.c), as the
+ * submitter, once the file is found: FSTAT of a file on a file system
+ * that is not kept in memory, and SEEK_DATA/SEEK_HOLE on one. OPEN cannot:
+ * its descriptor must go into the submitter's table, which only the
+ * submitter can do (fd_install() works on current's), and the walk
+ * starts at the submitter's root and cwd. Each one mirrors its system
  * call twin (openat, close, dup, lseek, fstat, mmap, munmap) through the
  * exported VFS and mm interfaces; docs/abi.md lists where they differ.
  */
@@ -219,14 +225,31 @@ int rxring_seek_prep(const struct rxring_sqe *sqe)
 	return 0;
 }
 
+static loff_t rxring_seek_file(struct file *file, u64 offset, int whence)
+{
+	/*
+	 * What fdget_pos() does for lseek(2): serialise the position of a
+	 * shared regular file or directory (we hold a second reference, so
+	 * it is always shared).
+	 */
+	bool locked = file->f_mode & FMODE_ATOMIC_POS;
+	loff_t pos;
+
+	if (locked)
+		mutex_lock(&file->f_pos_lock);
+	pos = vfs_llseek(file, (loff_t)offset, whence);
+	if (locked)
+		mutex_unlock(&file->f_pos_lock);
+	return pos;
+}
+
 int rxring_seek_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		      struct rxring_result *res)
 {
 	struct file *file;
 	unsigned int fd;
-	bool locked;
-	loff_t pos;
 	int ret;
+	u32 idx;
 
 	ret = rxring_sqe_fd(sqe, &fd);
 	if (ret)
@@ -238,20 +261,27 @@ int rxring_seek_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		fput(file);
 		return -EINVAL;
 	}
-	/*
-	 * What fdget_pos() does for lseek(2): serialise the position of a
-	 * shared regular file or directory (we hold a second reference, so
-	 * it is always shared).
-	 */
-	locked = file->f_mode & FMODE_ATOMIC_POS;
-	if (locked)
-		mutex_lock(&file->f_pos_lock);
-	pos = vfs_llseek(file, (loff_t)sqe->offset, sqe->len);
-	if (locked)
-		mutex_unlock(&file->f_pos_lock);
+	/* SEEK_DATA and SEEK_HOLE may read the file's extents. */
+	if ((sqe->len == SEEK_DATA || sqe->len == SEEK_HOLE) &&
+	    S_ISREG(file_inode(file)->i_mode) && !rxring_file_in_memory(file)) {
+		idx = rxring_defer_take(ctx, sqe, file, &ret);
+		if (idx != RXRING_PEND_NONE) {
+			ctx->defer[idx].offset = sqe->offset;
+			ctx->defer[idx].mode = sqe->len;
+			rxring_defer_queue(ctx, idx);
+			return RXRING_QUEUED;
+		}
+	}
+	res->status = rxring_seek_file(file, sqe->offset, sqe->len);
 	fput(file);
-	res->status = pos;
 	return 0;
+}
+
+/* rxring_ops' resume() for SEEK: in a worker, as the submitter. */
+s64 rxring_seek_resume(struct rxring_ctx *ctx, u32 idx)
+{
+	return rxring_seek_file(ctx->pend[idx].io.file,
+				ctx->defer[idx].offset, ctx->defer[idx].mode);
 }
 
 /* ---- FSTAT ------------------------------------------------------------- */
@@ -288,14 +318,30 @@ static void rxring_fill_stat(struct rxring_stat *st, const struct kstat *ks)
 	st->ctime_nsec = ks->ctime.tv_nsec;
 }
 
-int rxring_fstat_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
-		       struct rxring_result *res)
+/* fstat(2) of @file into the user's record at @addr. */
+static int rxring_fstat_file(struct file *file, u64 addr)
 {
 	struct rxring_stat st;
 	struct kstat ks;
+	int ret;
+
+	ret = vfs_getattr(&file->f_path, &ks, STATX_BASIC_STATS,
+			  AT_STATX_SYNC_AS_STAT);
+	if (ret)
+		return rxring_no_restart(ret);
+	rxring_fill_stat(&st, &ks);
+	if (copy_to_user(u64_to_user_ptr(addr), &st, sizeof(st)))
+		return -EFAULT;
+	return 0;
+}
+
+int rxring_fstat_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
+		       struct rxring_result *res)
+{
 	struct file *file;
 	unsigned int fd;
 	int ret;
+	u32 idx;
 
 	ret = rxring_sqe_fd(sqe, &fd);
 	if (ret)
@@ -304,15 +350,28 @@ int rxring_fstat_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	file = fget_raw(fd);
 	if (!file)
 		return -EBADF;
-	ret = vfs_getattr(&file->f_path, &ks, STATX_BASIC_STATS,
-			  AT_STATX_SYNC_AS_STAT);
+	/* A file system's getattr may ask its server or read the inode. */
+	if (!S_ISCHR(file_inode(file)->i_mode) &&
+	    !S_ISFIFO(file_inode(file)->i_mode) &&
+	    !S_ISSOCK(file_inode(file)->i_mode) &&
+	    !rxring_file_in_memory(file)) {
+		idx = rxring_defer_take(ctx, sqe, file, &ret);
+		if (idx != RXRING_PEND_NONE) {
+			ctx->defer[idx].offset = sqe->addr;
+			rxring_defer_queue(ctx, idx);
+			return RXRING_QUEUED;
+		}
+	}
+	ret = rxring_fstat_file(file, sqe->addr);
 	fput(file);
-	if (ret)
-		return rxring_no_restart(ret);
-	rxring_fill_stat(&st, &ks);
-	if (copy_to_user(u64_to_user_ptr(sqe->addr), &st, sizeof(st)))
-		return -EFAULT;
-	return 0;
+	return ret;
+}
+
+/* rxring_ops' resume() for FSTAT: in a worker, as the submitter. */
+s64 rxring_fstat_resume(struct rxring_ctx *ctx, u32 idx)
+{
+	return rxring_fstat_file(ctx->pend[idx].io.file,
+				 ctx->defer[idx].offset);
 }
 
 /* ---- MMAP and MUNMAP --------------------------------------------------- */

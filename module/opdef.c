@@ -72,11 +72,13 @@ const struct rxring_op_def rxring_ops[RXRING_OP_LAST] = {
 		.name		= "SEEK",
 		.prep		= rxring_seek_prep,
 		.issue		= rxring_seek_issue,
+		.resume		= rxring_seek_resume,
 	},
 	[RXRING_OP_FSTAT] = {
 		.name		= "FSTAT",
 		.prep		= rxring_fstat_prep,
 		.issue		= rxring_fstat_issue,
+		.resume		= rxring_fstat_resume,
 	},
 	[RXRING_OP_MMAP] = {
 		.name		= "MMAP",

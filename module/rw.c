@@ -29,7 +29,6 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/magic.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -216,21 +215,10 @@ enum rxring_rw_defer {
 	RXRING_RW_DEFER_BLOCK,	/* done blocking by a worker */
 };
 
-/*
- * A file system that keeps its files in memory: reading and writing them
- * does not wait for a device, so it is done in ENTER.
- */
-static bool rxring_rw_in_memory(struct file *file)
-{
-	unsigned long magic = file_inode(file)->i_sb->s_magic;
-
-	return magic == TMPFS_MAGIC || magic == RAMFS_MAGIC;
-}
-
 static enum rxring_rw_mode rxring_rw_mode(struct file *file)
 {
 	if (rxring_rw_paged(file))
-		return rxring_rw_in_memory(file) ? RXRING_RW_SYNC :
+		return rxring_file_in_memory(file) ? RXRING_RW_SYNC :
 						   RXRING_RW_PAGED;
 	if (file->f_flags & O_NONBLOCK)
 		return RXRING_RW_SYNC;
@@ -650,7 +638,7 @@ int rxring_fsync_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	file = rxring_rw_fget(ctx, sqe, &borrowed);
 	if (!file)
 		return -EBADF;
-	if (file->f_op->fsync && !rxring_rw_in_memory(file)) {
+	if (file->f_op->fsync && !rxring_file_in_memory(file)) {
 		/* The record owns a reference. */
 		if (borrowed)
 			get_file(file);

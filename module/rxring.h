@@ -8,6 +8,7 @@
 #include <linux/gfp.h>
 #include <linux/hrtimer.h>
 #include <linux/list.h>
+#include <linux/magic.h>
 #include <linux/mman.h>
 #include <linux/mutex.h>
 #include <linux/nospec.h>
@@ -654,9 +655,11 @@ int rxring_dup_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 int rxring_seek_prep(const struct rxring_sqe *sqe);
 int rxring_seek_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		      struct rxring_result *res);
+s64 rxring_seek_resume(struct rxring_ctx *ctx, u32 idx);
 int rxring_fstat_prep(const struct rxring_sqe *sqe);
 int rxring_fstat_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		       struct rxring_result *res);
+s64 rxring_fstat_resume(struct rxring_ctx *ctx, u32 idx);
 int rxring_mmap_prep(const struct rxring_sqe *sqe);
 int rxring_mmap_issue(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		      struct rxring_result *res);
@@ -720,6 +723,17 @@ s64 rxring_fsync_resume(struct rxring_ctx *ctx, u32 idx);
 ssize_t rxring_file_rw(struct file *file, struct iov_iter *iter, u64 offset,
 		       bool write, rwf_t flags);
 __poll_t rxring_rw_events(bool write);
+
+/*
+ * A file of a file system that keeps its files in memory (tmpfs, ramfs):
+ * nothing done to it waits for a device, so it is done inside ENTER.
+ */
+static inline bool rxring_file_in_memory(struct file *file)
+{
+	unsigned long magic = file_inode(file)->i_sb->s_magic;
+
+	return magic == TMPFS_MAGIC || magic == RAMFS_MAGIC;
+}
 
 /* A block device opened O_DIRECT: its reads and writes are bios (blk.c). */
 static inline bool rxring_blk_direct(struct file *file)
