@@ -65,14 +65,9 @@ static void rxring_bufs_free(struct rxring_ctx *ctx)
 	for (i = 0; i < ctx->nr_fixed_bufs; i++)
 		rxring_buf_free(ctx->fixed_bufs[i]);
 	kvfree(ctx->fixed_bufs);
-	if (ctx->fixed_mm) {
-		account_locked_vm(ctx->fixed_mm, ctx->fixed_pages, false);
-		mmdrop(ctx->fixed_mm);
-	}
+	rxring_uncharge(&ctx->fixed_charge);
 	ctx->fixed_bufs = NULL;
 	ctx->nr_fixed_bufs = 0;
-	ctx->fixed_pages = 0;
-	ctx->fixed_mm = NULL;
 }
 
 /* Pin one buffer; its pages were charged to RLIMIT_MEMLOCK already. */
@@ -160,7 +155,7 @@ static int rxring_bufs_register(struct rxring_ctx *ctx, u64 addr, u32 nr)
 	ret = rxring_bufs_check(iovs, nr, &pages);
 	if (ret)
 		goto out;
-	ret = account_locked_vm(current->mm, pages, true);
+	ret = rxring_charge(&ctx->fixed_charge, pages);
 	if (ret)
 		goto out;
 	bufs = kvcalloc(nr, sizeof(*bufs), RXRING_GFP);
@@ -173,9 +168,6 @@ static int rxring_bufs_register(struct rxring_ctx *ctx, u64 addr, u32 nr)
 		if (ret)
 			goto out_unpin;
 	}
-	mmgrab(current->mm);
-	ctx->fixed_mm = current->mm;
-	ctx->fixed_pages = pages;
 	ctx->fixed_bufs = bufs;
 	ctx->nr_fixed_bufs = nr;
 	goto out;
@@ -185,7 +177,7 @@ out_unpin:
 		rxring_buf_free(bufs[i]);
 	kvfree(bufs);
 out_unaccount:
-	account_locked_vm(current->mm, pages, false);
+	rxring_uncharge(&ctx->fixed_charge);
 out:
 	kvfree(iovs);
 	return ret;

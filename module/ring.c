@@ -2,7 +2,10 @@
 /*
  * Ring memory: allocation, accounting, mapping and release.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/mm.h>
+#include <linux/sched/user.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -68,7 +71,7 @@ int rxring_rings_create(struct rxring_ctx *ctx, struct rxring_create *p)
 		nr += counts[i];
 	}
 
-	ret = account_locked_vm(current->mm, nr, true);
+	ret = rxring_charge(&ctx->charge, nr);
 	if (ret)
 		return ret;
 
@@ -92,8 +95,6 @@ int rxring_rings_create(struct rxring_ctx *ctx, struct rxring_create *p)
 
 	ctx->pages = pages;
 	ctx->nr_pages = nr;
-	mmgrab(current->mm);
-	ctx->mm_account = current->mm;
 
 	ctx->flags = p->flags;
 	ctx->sq_entries = p->sq_entries;
@@ -118,8 +119,57 @@ err_put_pages:
 	rxring_pages_put(pages, allocated);
 	kvfree(pages);
 err_unaccount:
-	account_locked_vm(current->mm, nr, false);
+	rxring_uncharge(&ctx->charge);
 	return ret;
+}
+
+/*
+ * Charge @pages pinned pages to the calling user's RLIMIT_MEMLOCK, which
+ * bounds what all of their processes pin, whatever process holds the
+ * instance later (an exec, an fd passed on), and to the calling process's
+ * locked_vm; *@c must be empty. -ENOMEM over the limit.
+ */
+int rxring_charge(struct rxring_charge *c, unsigned long pages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct user_struct *user = NULL;
+	unsigned long cur;
+	int ret;
+
+	ret = account_locked_vm(current->mm, pages, true);
+	if (ret)
+		return ret;
+	if (!capable(CAP_IPC_LOCK)) {
+		user = current_user();
+		cur = atomic_long_read(&user->locked_vm);
+		do {
+			if (cur + pages > limit || cur + pages < cur) {
+				account_locked_vm(current->mm, pages, false);
+				return -ENOMEM;
+			}
+		} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur,
+						  cur + pages));
+		get_uid(user);
+	}
+	mmgrab(current->mm);
+	c->mm = current->mm;
+	c->user = user;
+	c->pages = pages;
+	return 0;
+}
+
+/* Give back what rxring_charge() charged to *@c; nothing if it is empty. */
+void rxring_uncharge(struct rxring_charge *c)
+{
+	if (!c->mm)
+		return;
+	account_locked_vm(c->mm, c->pages, false);
+	mmdrop(c->mm);
+	if (c->user) {
+		atomic_long_sub(c->pages, &c->user->locked_vm);
+		free_uid(c->user);
+	}
+	*c = (struct rxring_charge){};
 }
 
 /* Release the rings; the instance has no users left. */
@@ -133,8 +183,7 @@ void rxring_rings_free(struct rxring_ctx *ctx)
 	vunmap(ctx->vaddr);
 	rxring_pages_put(ctx->pages, ctx->nr_pages);
 	kvfree(ctx->pages);
-	account_locked_vm(ctx->mm_account, ctx->nr_pages, false);
-	mmdrop(ctx->mm_account);
+	rxring_uncharge(&ctx->charge);
 	ctx->pages = NULL;
 }
 

@@ -157,6 +157,20 @@ typedef bool (*rxring_pick_t)(struct rxring_ctx *ctx,
 			      const struct rxring_pending *p, void *arg,
 			      struct rxring_result *res);
 
+/*
+ * Pinned memory charged to RLIMIT_MEMLOCK (ring.c): to the charging user,
+ * across all of their processes, as io_uring charges it (not with
+ * CAP_IPC_LOCK), and to the charging process's locked_vm (VmLck).
+ */
+struct rxring_charge {
+	struct mm_struct *mm;		/* mmgrab()bed, or NULL: no charge */
+	struct user_struct *user;	/* get_uid()ed, or NULL */
+	unsigned long pages;
+};
+
+int rxring_charge(struct rxring_charge *c, unsigned long pages);
+void rxring_uncharge(struct rxring_charge *c);
+
 struct rxring_region {
 	u64 offset;		/* mmap offset (RXRING_OFF_*) */
 	unsigned int first;	/* index of its first page in ctx->pages */
@@ -253,15 +267,14 @@ struct rxring_ctx {
 	unsigned int nr_pages;
 	void *vaddr;
 	struct rxring_region regions[RXRING_NR_REGIONS];
-	struct mm_struct *mm_account;	/* charged for nr_pages */
+	struct rxring_charge charge;	/* for nr_pages */
 
 	/* Registered files and buffers (fixed.c), under submit_lock. */
 	struct file **fixed_files;
 	u32 nr_fixed_files;
 	u32 nr_fixed_bufs;
 	struct rxring_fixed_buf **fixed_bufs;
-	u64 fixed_pages;		/* pinned, charged to fixed_mm */
-	struct mm_struct *fixed_mm;
+	struct rxring_charge fixed_charge;	/* the buffers' pages */
 
 	/* SQPOLL (sqpoll.c) and IOPOLL (iopoll.c). */
 	struct rxring_sqpoll *sqp;	/* the SQPOLL thread, or NULL */

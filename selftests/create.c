@@ -467,6 +467,88 @@ TEST_F(create, memlock_enomem)
 	}
 }
 
+/*
+ * RLIMIT_MEMLOCK bounds what a user pins across all of their processes: as
+ * uid 65534 with a 1 MiB limit, processes that each hold one instance of
+ * about 104 KiB (each process within its own limit) get ENOMEM once the
+ * user's total would pass 1 MiB; when they are gone the charge is back.
+ * Exit status of the child: 0, or the failed step.
+ */
+static int per_user_child(void)
+{
+	enum { N = 20 };
+	struct rlimit rl = { 1 << 20, 1 << 20 };
+	struct rxring_create c;
+	pid_t kids[N];
+	int i, ok = 0, fd, st = 0;
+	char res;
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setresgid(65534, 65534, 65534) ||
+	    setresuid(65534, 65534, 65534))
+		return 10;
+	for (i = 0; i < N; i++) {
+		int p[2];
+
+		if (pipe(p))
+			return 11;
+		kids[i] = fork();
+		if (kids[i] < 0)
+			return 12;
+		if (!kids[i]) {
+			fd = rx_open();
+			rx_create_init(&c, 1024, 0, 0);
+			res = fd < 0 ? 'o' : rx_create(fd, &c) == -ENOMEM ?
+			      'n' : 'y';
+			if (write(p[1], &res, 1) != 1)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+		close(p[1]);
+		if (read(p[0], &res, 1) != 1)
+			res = '?';
+		close(p[0]);
+		if (res == 'n')
+			break;
+		if (res == 'y')
+			ok++;
+		else
+			st = 13;
+	}
+	if (!st && (i == N || ok < 1 || ok > 9))
+		st = 14;	/* 26 pages each: at most 9 fit in 256 */
+	for (; i >= 0; i--) {
+		if (i < N && kids[i] > 0) {
+			kill(kids[i], SIGKILL);
+			waitpid(kids[i], NULL, 0);
+		}
+	}
+	/* The charges went with the instances. */
+	fd = rx_open();
+	rx_create_init(&c, 1024, 0, 0);
+	if (!st && (fd < 0 || rx_create(fd, &c)))
+		st = 15;
+	return st;
+}
+
+TEST(memlock_per_user)
+{
+	int st;
+	pid_t pid;
+
+	if (geteuid())
+		SKIP(return, "needs root to become uid 65534");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(per_user_child());
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st))
+		TH_LOG("step %d (14: the user's total was not bounded)",
+		       WEXITSTATUS(st));
+}
+
 /* ---- memory cgroup ------------------------------------------------------ */
 
 #define CG_ROOT		"/sys/fs/cgroup"
