@@ -13,12 +13,14 @@
  * the ioctls, all under submit_lock.
  */
 #include <linux/file.h>
+#include <linux/net.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
+#include <net/sock.h>
 
 #include "rxring.h"
 
@@ -183,6 +185,29 @@ out:
 	return ret;
 }
 
+/*
+ * Files a registered table must not hold: those that can hold descriptors
+ * themselves, and so this instance's. An rxring instance (its own table),
+ * an io_uring instance (its registered files) and a unix socket (the
+ * descriptors in flight in its queue) could each keep the instance alive
+ * through a cycle of references that nothing ever breaks: Linux's unix
+ * garbage collector only breaks cycles made of unix sockets, and io_uring
+ * is found by its name only (io_is_uring_fops() is not exported).
+ */
+static bool rxring_fixed_may_cycle(struct file *file)
+{
+	struct socket *sock;
+
+	if (rxring_is_instance(file))
+		return true;
+	sock = sock_from_file(file);
+	if (sock)
+		return sock->sk && sock->sk->sk_family == AF_UNIX;
+	/* Anonymous inodes' names are fixed at creation. */
+	return file_inode(file)->i_sb->s_magic == ANON_INODE_FS_MAGIC &&
+	       !strcmp(file->f_path.dentry->d_name.name, "[io_uring]");
+}
+
 static int rxring_files_register(struct rxring_ctx *ctx, u64 addr, u32 nr)
 {
 	struct file **files;
@@ -209,8 +234,7 @@ static int rxring_files_register(struct rxring_ctx *ctx, u64 addr, u32 nr)
 		files[i] = fget(fd);
 		if (!files[i])
 			goto err;
-		/* An instance must not hold itself (or another) alive. */
-		if (rxring_is_instance(files[i]))
+		if (rxring_fixed_may_cycle(files[i]))
 			goto err;
 	}
 	ctx->fixed_files = files;

@@ -43,6 +43,7 @@ int rxring_pend_init(struct rxring_ctx *ctx)
 		rxring_chain_init(&ctx->futex_chain[i]);
 	rxring_chain_init(&ctx->waitpid_chain);
 	rxring_chain_init(&ctx->timeout_chain);
+	rxring_defer_init(ctx);
 	rxring_hrtimer_setup(&ctx->timer, rxring_pend_timer_fn, CLOCK_MONOTONIC,
 			     HRTIMER_MODE_ABS_SOFT);
 	return 0;

@@ -258,6 +258,9 @@ struct rxring_ctx {
 	u32 max_workers;			/* wq's max_active */
 	atomic_t nr_defer;			/* records using a slot */
 	bool defer_dead;			/* teardown: cancel, do not wait */
+	/* The exits of the processes that submitted them (worker.c). */
+	struct rxring_exit_hook *exit_hooks;	/* RXRING_EXIT_HOOKS, or NULL */
+	struct work_struct exit_work;		/* rxring_defer_flush() */
 	/* records with bios or a kiocb in flight, + the batch's credit */
 	atomic_t nr_io;
 
@@ -785,6 +788,14 @@ struct rxring_poll_entry {
 	struct wait_queue_head *head;	/* NULL: not hooked */
 };
 
+/* A hook on a submitting process's exit (its pid's wait_pidfd). */
+struct rxring_exit_hook {
+	struct wait_queue_entry wait;
+	struct pid *pid;		/* get_pid()ed, or NULL */
+};
+
+#define RXRING_EXIT_HOOKS	4
+
 struct rxring_defer {
 	struct work_struct work;	/* on ctx->wq in state WORK */
 	struct rxring_ctx *ctx;
@@ -804,6 +815,7 @@ struct rxring_defer {
 };
 
 void rxring_defer_create(struct rxring_ctx *ctx, struct rxring_create *p);
+void rxring_defer_init(struct rxring_ctx *ctx);
 u32 rxring_defer_take(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		      struct file *file, int *err);
 void rxring_defer_queue(struct rxring_ctx *ctx, u32 idx);

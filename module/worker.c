@@ -31,6 +31,7 @@
 #include <linux/file.h>
 #include <linux/kthread.h>
 #include <linux/pagemap.h>
+#include <linux/pid.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
@@ -50,6 +51,12 @@ void rxring_defer_create(struct rxring_ctx *ctx, struct rxring_create *p)
 }
 
 static void rxring_defer_work(struct work_struct *work);
+static void rxring_exit_work(struct work_struct *work);
+
+void rxring_defer_init(struct rxring_ctx *ctx)
+{
+	INIT_WORK(&ctx->exit_work, rxring_exit_work);
+}
 
 /* The slots and the workqueue, made with the first operation that needs them. */
 static int rxring_defer_alloc(struct rxring_ctx *ctx)
@@ -74,11 +81,91 @@ static int rxring_defer_alloc(struct rxring_ctx *ctx)
 		INIT_WORK(&defer[i].work, rxring_defer_work);
 		defer[i].ctx = ctx;
 	}
+	ctx->exit_hooks = kcalloc(RXRING_EXIT_HOOKS, sizeof(*ctx->exit_hooks),
+				  RXRING_GFP);
+	if (!ctx->exit_hooks) {
+		destroy_workqueue(wq);
+		kvfree(defer);
+		return -ENOMEM;
+	}
 	spin_lock_irq(&ctx->pend_lock);
 	ctx->wq = wq;
 	ctx->defer = defer;
 	spin_unlock_irq(&ctx->pend_lock);
 	return 0;
+}
+
+/*
+ * A process that submitted operations of the instance has exited
+ * (do_notify_pidfd(), with its pid's wait queue lock held): cancel what
+ * waits for it, as a close of the instance's fd would. Its operations may
+ * hold the very files that keep the instance alive (a socket with the
+ * instance's fd in flight), and nobody may ever close that fd again.
+ */
+static int rxring_exit_wake(struct wait_queue_entry *wait, unsigned int mode,
+			    int sync, void *key)
+{
+	struct rxring_ctx *ctx = wait->private;
+
+	queue_work(system_wq, &ctx->exit_work);
+	return 0;
+}
+
+static void rxring_exit_work(struct work_struct *work)
+{
+	rxring_defer_flush(container_of(work, struct rxring_ctx, exit_work));
+}
+
+/*
+ * Watch for the exit of the calling process, which is about to leave an
+ * operation waiting, unless a hook watches it already. A hook whose
+ * process is gone is reused; with all hooks busy, only a close of the
+ * instance's fd cancels that process's operations. submit_lock held.
+ */
+static void rxring_exit_hook(struct rxring_ctx *ctx)
+{
+	struct pid *pid = task_tgid(current);
+	struct rxring_exit_hook *h, *free = NULL;
+	u32 i;
+
+	if (current->flags & PF_KTHREAD)
+		return;		/* the SQPOLL thread: its creator's, below */
+	for (i = 0; i < RXRING_EXIT_HOOKS; i++) {
+		h = &ctx->exit_hooks[i];
+		if (h->pid == pid)
+			return;
+		if (!free && (!h->pid || !pid_has_task(h->pid, PIDTYPE_TGID)))
+			free = h;
+	}
+	if (!free)
+		return;
+	if (free->pid) {
+		remove_wait_queue(&free->pid->wait_pidfd, &free->wait);
+		put_pid(free->pid);
+	}
+	init_waitqueue_func_entry(&free->wait, rxring_exit_wake);
+	free->wait.private = ctx;
+	free->pid = get_pid(pid);
+	add_wait_queue(&pid->wait_pidfd, &free->wait);
+}
+
+/* Teardown: no exit may reach the instance any more. */
+static void rxring_exit_unhook(struct rxring_ctx *ctx)
+{
+	u32 i;
+
+	for (i = 0; ctx->exit_hooks && i < RXRING_EXIT_HOOKS; i++) {
+		struct rxring_exit_hook *h = &ctx->exit_hooks[i];
+
+		if (!h->pid)
+			continue;
+		remove_wait_queue(&h->pid->wait_pidfd, &h->wait);
+		put_pid(h->pid);
+		h->pid = NULL;
+	}
+	cancel_work_sync(&ctx->exit_work);
+	kfree(ctx->exit_hooks);
+	ctx->exit_hooks = NULL;
 }
 
 /*
@@ -116,6 +203,7 @@ u32 rxring_defer_take(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 	mmgrab(d->mm);
 	d->cred = get_current_cred();
 	atomic_inc(&ctx->nr_defer);
+	rxring_exit_hook(ctx);
 	return idx;
 }
 
@@ -340,6 +428,7 @@ void rxring_defer_teardown(struct rxring_ctx *ctx)
 {
 	u32 idx;
 
+	rxring_exit_unhook(ctx);
 	spin_lock_irq(&ctx->pend_lock);
 	ctx->defer_dead = true;
 	spin_unlock_irq(&ctx->pend_lock);

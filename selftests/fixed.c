@@ -20,6 +20,8 @@
  *    wait), allowed after; registering again afterwards.
  */
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 #include <rxring.h>
@@ -40,6 +42,15 @@ static int reg(int fd, unsigned long cmd, const void *addr, __u32 nr,
 	r.nr = nr;
 	r.flags = flags;
 	return rx_ioctl(fd, cmd, &r);
+}
+
+/* An io_uring instance, or -1 where the kernel has none. */
+static int io_uring_fd(void)
+{
+	/* struct io_uring_params: 120 bytes, all inputs 0. */
+	__u64 params[15] = { 0 };
+
+	return syscall(425 /* io_uring_setup */, 4, params);
 }
 
 /* One READ or WRITE SQE with the fixed flags. */
@@ -111,6 +122,26 @@ TEST(ioctl_checks)
 	EXPECT_EQ(-EBADF, reg(fd, RXRING_IOC_REGISTER_FILES, fds, 2, 0));
 	fds[1] = fd;
 	EXPECT_EQ(-EBADF, reg(fd, RXRING_IOC_REGISTER_FILES, fds, 2, 0));
+	/*
+	 * Files that can hold this instance's fd (a unix socket in flight,
+	 * an io_uring's table): EBADF, or a cycle could keep both alive.
+	 */
+	fds[1] = socket(AF_UNIX, SOCK_STREAM, 0);
+	ASSERT_LE(0, fds[1]);
+	EXPECT_EQ(-EBADF, reg(fd, RXRING_IOC_REGISTER_FILES, fds, 2, 0));
+	close(fds[1]);
+	fds[1] = io_uring_fd();
+	if (fds[1] >= 0) {
+		EXPECT_EQ(-EBADF,
+			  reg(fd, RXRING_IOC_REGISTER_FILES, fds, 2, 0));
+		close(fds[1]);
+	}
+	/* Other sockets are fine. */
+	fds[1] = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, fds[1]);
+	EXPECT_EQ(0, reg(fd, RXRING_IOC_REGISTER_FILES, fds, 2, 0));
+	EXPECT_EQ(0, reg(fd, RXRING_IOC_REGISTER_FILES, NULL, 0, 0));
+	close(fds[1]);
 	fds[1] = -1;
 	ASSERT_EQ(0, reg(fd, RXRING_IOC_REGISTER_FILES, fds, 2, 0));
 	EXPECT_EQ(-EBUSY, reg(fd, RXRING_IOC_REGISTER_FILES, fds, 2, 0));

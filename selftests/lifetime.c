@@ -192,6 +192,26 @@ static int send_fd(int sock, int fd, const void *data, size_t len)
 	return sendmsg(sock, &msg, 0) == (ssize_t)len ? 0 : -1;
 }
 
+/* Send @n descriptors with one byte. */
+static int send_fds(int sock, const int *fds, int n)
+{
+	char cbuf[CMSG_SPACE(2 * sizeof(int))], byte = 'f';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = CMSG_SPACE(n * sizeof(int)),
+	};
+	struct cmsghdr *cm;
+
+	memset(cbuf, 0, sizeof(cbuf));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
 static int recv_fd(int sock, void *data, size_t len)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
@@ -268,6 +288,85 @@ TEST_F_TIMEOUT(life, fd_passed_over_unix_socket, 60)
 	r->sq_tail = rx_load(&r->sqh->tail);
 	EXPECT_EQ(0, rx_reap_nops(r, 0x5c0, 4)) TH_LOG("%s", rx_why);
 	EXPECT_EQ(0, rx_enter(r, 0, 0, 0, 0, NULL));
+}
+
+/* The module's reference count (each open instance holds one), or -1. */
+static long module_refs(void)
+{
+	char buf[32] = { 0 };
+	int fd = open("/sys/module/rxring/refcnt", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+/*
+ * The child of the cycle test: a WRITE parked on socket F (its peer's
+ * queue full) while F's own receive queue holds the instance's fd and the
+ * peer; then everything closed and exit. 0, or the failed step.
+ */
+static int cycle_child(void)
+{
+	static char fill[4096], more[65536];
+	struct rxring_sqe sqe;
+	int sv[2], two[2];
+	struct rx r;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || rx_setup(&r, 8, 0, 0))
+		return 30;
+	while (send(sv[0], fill, sizeof(fill), MSG_DONTWAIT) > 0)
+		;
+	rx_sqe_fill(&sqe, RXRING_OP_WRITE, 0, RXRING_POS_CURRENT, 0, 1);
+	sqe.fd = sv[0];
+	sqe.addr = (__u64)(uintptr_t)more;
+	sqe.len = sizeof(more);
+	rx_push(&r, &sqe);
+	rx_publish(&r);
+	if (rx_enter(&r, 1, 0, 0, 0, NULL) < 0 || rx_cq_ready(&r))
+		return 31;	/* the WRITE must wait */
+	/* Into F's receive queue: the instance and the peer. */
+	two[0] = r.fd;
+	two[1] = sv[1];
+	if (send_fds(sv[1], two, 2))
+		return 32;
+	rx_teardown(&r);
+	close(sv[0]);
+	close(sv[1]);
+	return 0;
+}
+
+/*
+ * Nothing but a cycle keeps the instance alive after its process exited:
+ * the parked WRITE holds F, F holds the instance's fd in flight. The exit
+ * cancels the WRITE, and the instance goes (the module's reference count
+ * comes back).
+ */
+TEST_F_TIMEOUT(life, exit_breaks_cycle_through_socket, 60)
+{
+	long before = module_refs(), now = -1;
+	int status, i;
+	pid_t pid;
+
+	if (before < 0)
+		SKIP(return, "no /sys/module/rxring/refcnt");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(cycle_child());
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	for (i = 0; i < 100; i++) {
+		now = module_refs();
+		if (now == before)
+			break;
+		rx_sleep_ms(50);
+	}
+	EXPECT_EQ(before, now) TH_LOG("the instance outlived its process");
 }
 
 struct closer {
