@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential kmod cpio busybox-static qemu-system-x86 qemu-utils
-sparse xz-utils e2fsprogs bc bison flex libelf-dev libssl-dev dwarves
+sparse xz-utils e2fsprogs xfsprogs bc bison flex libelf-dev libssl-dev dwarves
 pkg-config mandoc dkms
 dpkg-dev python3 gnuplot-nox
 linux-image-amd64 linux-headers-amd64

@@ -38,7 +38,7 @@
 #   BENCH_SCRIPT   bench mode: the guest script to run instead of
 #                  scripts/vm/bench (e.g. scripts/vm/u2u-bench)
 #   RXRING_FUZZ_SEED, RXRING_FUZZ_SQES, RXRING_FUZZ_SECS, RXRING_FUZZ_JOBS,
-#   RXRING_TEARDOWN_ITERS, RXRING_U2U_N, RXRING_U2U_ONLY
+#   RXRING_TEARDOWN_ITERS, RXRING_U2U_N, RXRING_U2U_ONLY, RXRING_FS_SEED
 #                  passed on to the selftests in the guest (see their files);
 #                  with RXRING_FUZZ_SECS (a long fuzzing run, see
 #                  scripts/fuzz-long.sh) the per-program time limit and the
@@ -298,14 +298,18 @@ for m in configfs null_blk nvme; do
 	want+=("$p")
 done
 mapfile -t hard < <(modorder "${want[@]}")
-# Optional: ext4, for the tests that make a file system (rw_file).
+# Optional: ext4 and xfs, for the tests that make a file system (rw_file,
+# rw_fs, fio_engine); they skip that part without them.
 extra=()
-for m in ext4; do
+for m in ext4 xfs; do
 	p=$(modpath "$m")
 	[ -z "$p" ] || extra+=("$p")
 done
+# The soft dependencies of these and of what they depend on (xfs needs
+# libcrc32c, which wants a crc32c implementation loaded first).
+mapfile -t extra_deps < <(modorder "${extra[@]}")
 soft=()
-for p in "${hard[@]}" "${extra[@]}"; do
+for p in "${hard[@]}" "${extra_deps[@]}"; do
 	for name in $(modinfo -F softdep "$moddir/$p" 2>/dev/null |
 			awk '{ for (i = 1; i <= NF; i++) { if ($i == "pre:") on = 1
 				else if ($i == "post:") on = 0; else if (on) print $i } }'); do
@@ -397,13 +401,20 @@ if [ "$mode" = bench ] && [ -n "${BENCH_PERF:-}" ]; then
 	copy_libs "$root/bin/perf" quiet
 fi
 
-# mkfs.ext4 from e2fsprogs (dynamically linked), for the tests that make an
-# ext4 file system; they skip that part without it.
+# mkfs.ext4 from e2fsprogs and mkfs.xfs from xfsprogs (dynamically linked),
+# for the tests that make an ext4 or xfs file system; they skip that part
+# without them.
 for m in /usr/sbin/mke2fs /sbin/mke2fs; do
 	[ -x "$m" ] || continue
 	cp "$m" "$root/usr/sbin/mkfs.ext4"
 	copy_libs "$m" quiet
 	[ ! -f /etc/mke2fs.conf ] || cp /etc/mke2fs.conf "$root/etc/"
+	break
+done
+for m in /usr/sbin/mkfs.xfs /sbin/mkfs.xfs; do
+	[ -x "$m" ] || continue
+	cp "$m" "$root/usr/sbin/mkfs.xfs"
+	copy_libs "$m" quiet
 	break
 done
 
@@ -426,7 +437,7 @@ append="$append rxring_lane=$lane$builtin_params${VM_CMDLINE:+ $VM_CMDLINE}"
 [ "$lane" != debug ] || append="$append pci=noacpi"
 # Test knobs for the guest's environment (scripts/vm/init exports them).
 for v in RXRING_FUZZ_SEED RXRING_FUZZ_SQES RXRING_FUZZ_SECS RXRING_FUZZ_JOBS \
-		RXRING_TEARDOWN_ITERS RXRING_U2U_N RXRING_U2U_ONLY; do
+		RXRING_TEARDOWN_ITERS RXRING_U2U_N RXRING_U2U_ONLY RXRING_FS_SEED; do
 	if [ -n "${!v:-}" ]; then
 		append="$append rxring_env=$v=${!v}"
 	fi
