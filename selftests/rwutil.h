@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers of the read/write selftests (rw_blk, rw_file, chain,
- * rw_lifetime): SQEs for READ/WRITE/READV/WRITEV/FSYNC on the raw rings of
- * common.h, batches that check every user_data completes exactly once,
- * data patterns, and null_blk devices made through configfs (the guest's
- * /dev/nullb0 is not memory backed, so it cannot keep data).
+ * Helpers of the read/write selftests (rw_blk, rw_file, rw_fs, chain,
+ * rw_lifetime, fio_engine): SQEs for READ/WRITE/READV/WRITEV/FSYNC on the
+ * raw rings of common.h, batches that check every user_data completes
+ * exactly once, data patterns, null_blk devices made through configfs (the
+ * guest's /dev/nullb0 is not memory backed, so it cannot keep data), and
+ * file systems made on them (rw_fs_up()).
  *
  * Like common.h, nothing here asserts: helpers return 0 / a count or
  * -errno, and -1 with a description in rx_why for bookkeeping errors.
@@ -14,6 +15,7 @@
 
 #include <dirent.h>
 #include <linux/fs.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -345,6 +347,151 @@ static inline int rw_system(const char *cmd)
 	if (st == -1 || !WIFEXITED(st))
 		return -1;
 	return WEXITSTATUS(st);
+}
+
+/* Whether the program NAME is in one of the usual directories. */
+static inline bool rw_have_prog(const char *name)
+{
+	static const char *const dirs[] = {
+		"/usr/sbin", "/sbin", "/usr/bin", "/bin", NULL,
+	};
+	char path[96];
+	unsigned int i;
+
+	for (i = 0; dirs[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
+		if (!access(path, X_OK))
+			return true;
+	}
+	return false;
+}
+
+/* Whether the running kernel has file system TYPE (/proc/filesystems). */
+static inline bool rw_have_fstype(const char *type)
+{
+	char line[128], *name;
+	bool found = false;
+	FILE *f = fopen("/proc/filesystems", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		name = strrchr(line, '\t');
+		found = !strcmp(name ? name + 1 : line, type);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * A file system for a test: tmpfs, or mkfs.TYPE on a fresh memory-backed
+ * null_blk (the data lives in the guest's memory), mounted on /tmp/NAME.
+ */
+struct rw_fs {
+	struct rw_nullb nb;
+	char type[16];
+	char dir[64];
+	bool mounted;
+};
+
+static inline void rw_fs_down(struct rw_fs *fs)
+{
+	if (fs->mounted && umount(fs->dir))
+		fprintf(stderr, "# umount %s: %s\n", fs->dir, strerror(errno));
+	if (fs->dir[0])
+		rmdir(fs->dir);
+	fs->mounted = false;
+	fs->dir[0] = 0;
+	rw_nullb_destroy(&fs->nb);
+}
+
+/*
+ * Make and mount file system TYPE ("tmpfs", "ext4", "xfs", ...) named NAME:
+ * for anything but tmpfs, mkfs.TYPE MKFS_OPTS on a null_blk of SIZE_MB MiB
+ * with 512-byte sectors that completes each request after completion_nsec
+ * (timer mode; 0: softirq mode), so O_DIRECT requests stay in flight a
+ * while. 0 when mounted; 1 when mkfs.TYPE, the file system or configfs
+ * null_blk is not there (the test then skips); -1 when making or mounting
+ * it failed. rx_why says why for 1 and -1.
+ */
+static inline int rw_fs_up(struct rw_fs *fs, const char *type,
+			   const char *name, unsigned int size_mb,
+			   unsigned long completion_nsec,
+			   const char *mkfs_opts)
+{
+	char prog[32], cmd[320], log[96], msg[96] = "";
+	bool tmpfs = !strcmp(type, "tmpfs");
+	int ret;
+
+	memset(fs, 0, sizeof(*fs));
+	snprintf(fs->type, sizeof(fs->type), "%s", type);
+	snprintf(prog, sizeof(prog), "mkfs.%s", type);
+	if (!tmpfs && !rw_have_prog(prog)) {
+		snprintf(rx_why, sizeof(rx_why), "no %s here", prog);
+		return 1;
+	}
+	if (!rw_have_fstype(type)) {
+		snprintf(rx_why, sizeof(rx_why),
+			 "no %s in this kernel (/proc/filesystems)", type);
+		return 1;
+	}
+	snprintf(fs->dir, sizeof(fs->dir), "/tmp/%s", name);
+	if (mkdir(fs->dir, 0700)) {
+		snprintf(rx_why, sizeof(rx_why), "mkdir %s: %s", fs->dir,
+			 strerror(errno));
+		fs->dir[0] = 0;
+		return -1;
+	}
+	if (tmpfs) {
+		if (mount("tmpfs", fs->dir, "tmpfs", 0, "size=512m,mode=0700")) {
+			snprintf(rx_why, sizeof(rx_why), "mount tmpfs: %s",
+				 strerror(errno));
+			rw_fs_down(fs);
+			return -1;
+		}
+		fs->mounted = true;
+		return 0;
+	}
+	ret = rw_nullb_create(&fs->nb, name, size_mb, 512,
+			      completion_nsec ? 2 : 1, completion_nsec, true,
+			      NULL);
+	if (ret == -EOPNOTSUPP) {
+		snprintf(rx_why, sizeof(rx_why), "no configfs null_blk here");
+		rw_fs_down(fs);
+		return 1;
+	}
+	if (ret) {
+		snprintf(rx_why, sizeof(rx_why), "null_blk %s: %s", name,
+			 strerror(-ret));
+		rw_fs_down(fs);
+		return -1;
+	}
+	snprintf(log, sizeof(log), "/tmp/%s.mkfs.log", name);
+	snprintf(cmd, sizeof(cmd), "%s %s %s >%s 2>&1", prog, mkfs_opts,
+		 fs->nb.dev, log);
+	ret = rw_system(cmd);
+	if (ret) {
+		FILE *f = fopen(log, "r");
+
+		if (f && fgets(msg, sizeof(msg), f))
+			msg[strcspn(msg, "\n")] = 0;
+		if (f)
+			fclose(f);
+		snprintf(rx_why, sizeof(rx_why), "%s %s %s: status %d: %s",
+			 prog, mkfs_opts, fs->nb.dev, ret, msg);
+		unlink(log);
+		rw_fs_down(fs);
+		return -1;
+	}
+	unlink(log);
+	if (mount(fs->nb.dev, fs->dir, type, 0, NULL)) {
+		snprintf(rx_why, sizeof(rx_why), "mount %s %s: %s", type,
+			 fs->nb.dev, strerror(errno));
+		rw_fs_down(fs);
+		return -1;
+	}
+	fs->mounted = true;
+	return 0;
 }
 
 #endif /* RXRING_SELFTEST_RWUTIL_H */
