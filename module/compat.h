@@ -55,10 +55,11 @@ rxring_hrtimer_setup(struct hrtimer *timer,
  * FS_OPEN (inotify's IN_OPEN) for a file from filp_open() or
  * file_open_root(). Up to 6.9 open(2) sends it itself after do_filp_open(),
  * so we must too; since 6.10 vfs_open() sends it for every open, ours
- * included, and sending it again would report the open twice. No header
- * changed with that move: Kbuild keys RXRING_HAVE_VFS_OPEN_NOTIFY on
- * fsnotify_open_perm() (6.8), which 6.1 lacks and 6.12 has;
- * selftests/fileops.c (open_inotify) counts the events on both.
+ * included (the hook moved into do_dentry_open()), and sending it again
+ * would report the open twice. No header or export changed with that
+ * move, so Kbuild keys RXRING_HAVE_VFS_OPEN_NOTIFY on the version (a
+ * kernel with the move backported would report the open twice);
+ * selftests/fileops.c (open_inotify) counts the events.
  */
 static inline void rxring_fsnotify_open(struct file *file)
 {
@@ -115,10 +116,11 @@ static inline bool rxring_bdev_iter_aligned(struct block_device *bdev,
 /*
  * 7.x no longer exports bio_iov_iter_get_pages() (and gave it alignment
  * masks): here is 7.2's body, on the iov_iter_extract_bvecs() it is built
- * on, with both masks the logical block size. That is stricter than
- * rxring_bdev_iter_aligned() (below), which lets through buffers aligned
- * only to the queue's DMA alignment: on 7.x those fail here with EINVAL.
- * (Not run on 7.x yet; only built.) The pages are FOLL_PIN pins, marked BIO_PAGE_PINNED, so
+ * on, with the masks 7.2's block device direct I/O passes: each segment
+ * aligned to the queue's DMA alignment (iov_iter_extract_bvecs()'s
+ * mem_align_mask), the bio a multiple of the logical block size (trimmed
+ * to it), as rxring_bdev_iter_aligned() checked up front. The pages are
+ * FOLL_PIN pins, marked BIO_PAGE_PINNED, so
  * that 7.2's bio_release_pages() (__bio_release_pages(), exported) unpins
  * them at completion, per folio: as many pins as pages each bio_vec
  * covers. The pages trimmed off the end are unpinned the same way: 7.2's
@@ -168,6 +170,7 @@ static inline int rxring_bio_iov_iter_get_pages(struct bio *bio,
 						struct iov_iter *iter)
 {
 	unsigned int mask = bdev_logical_block_size(bio->bi_bdev) - 1;
+	unsigned int mem_mask = bdev_dma_alignment(bio->bi_bdev);
 	iov_iter_extraction_t flags = 0;
 
 	if (iov_iter_extract_will_pin(iter))
@@ -180,7 +183,7 @@ static inline int rxring_bio_iov_iter_get_pages(struct bio *bio,
 		ret = iov_iter_extract_bvecs(iter, bio->bi_io_vec,
 					     BIO_MAX_SIZE - bio->bi_iter.bi_size,
 					     &bio->bi_vcnt, bio->bi_max_vecs,
-					     mask, flags);
+					     mem_mask, flags);
 		if (ret <= 0) {
 			/* Misaligned: the whole request fails. */
 			if (ret == -EINVAL) {
@@ -251,9 +254,8 @@ static inline void rxring_bio_set_bvec(struct bio *bio,
  * Bios from a BIOSET_PERCPU_CACHE set's per-CPU cache (REQ_ALLOC_CACHE)
  * may be freed in hard IRQ context since 6.2. 6.1 allows that only in task
  * context (bio_put() warns otherwise) and NVMe completes in hard IRQ, so
- * there bios come from the mempool. No header shows that change; Kbuild
- * keys RXRING_HAVE_IRQ_BIO_CACHE on BIO_PAGE_PINNED (6.5), the nearest
- * later marker in the block headers.
+ * there bios come from the mempool. Neither a header nor an export shows
+ * that change, so Kbuild keys RXRING_HAVE_IRQ_BIO_CACHE on the version.
  */
 #ifdef RXRING_HAVE_IRQ_BIO_CACHE
 #define RXRING_REQ_ALLOC_CACHE	REQ_ALLOC_CACHE

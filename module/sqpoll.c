@@ -70,6 +70,7 @@ struct rxring_sqpoll {
 	struct task_struct *task;
 	struct mm_struct *mm;		/* the creator's, mmgrab()bed */
 	const struct cred *cred;	/* the creator's */
+	cpumask_var_t cpus;		/* where it runs */
 	unsigned long idle;		/* jiffies without work before sleeping */
 	u32 idle_ms;
 	u64 sleeps;			/* times it went to sleep */
@@ -186,6 +187,11 @@ static int rxring_sq_thread(void *arg)
 	const struct cred *old = override_creds(sqp->cred);
 	unsigned long idle_end = jiffies + sqp->idle;
 
+	/*
+	 * Again, from inside: since 6.14 a kernel thread's first run moves
+	 * it to its preferred CPUs, undoing what CREATE set.
+	 */
+	set_cpus_allowed_ptr(current, sqp->cpus);
 	init_wait(&sqp->wait);
 	sqp->wait.func = rxring_sq_wake;
 	while (!kthread_should_stop()) {
@@ -260,6 +266,10 @@ int rxring_sqpoll_create(struct rxring_ctx *ctx, const struct rxring_create *p)
 	sqp = kzalloc(sizeof(*sqp), GFP_KERNEL_ACCOUNT);
 	if (!sqp)
 		goto err_count;
+	if (!zalloc_cpumask_var(&sqp->cpus, GFP_KERNEL_ACCOUNT))
+		goto err_free;
+	cpumask_copy(sqp->cpus, p->flags & RXRING_CREATE_SQ_AFF ?
+		     cpumask_of(p->sq_thread_cpu) : current->cpus_ptr);
 	sqp->ctx = ctx;
 	sqp->idle = max(msecs_to_jiffies(p->sq_thread_idle), 1UL);
 	sqp->idle_ms = p->sq_thread_idle;
@@ -269,10 +279,7 @@ int rxring_sqpoll_create(struct rxring_ctx *ctx, const struct rxring_create *p)
 		ret = PTR_ERR(task);
 		goto err_free;
 	}
-	if (p->flags & RXRING_CREATE_SQ_AFF)
-		ret = set_cpus_allowed_ptr(task, cpumask_of(p->sq_thread_cpu));
-	else
-		ret = set_cpus_allowed_ptr(task, current->cpus_ptr);
+	ret = set_cpus_allowed_ptr(task, sqp->cpus);
 	if (ret) {
 		kthread_stop(task);
 		goto err_free;
@@ -286,6 +293,7 @@ int rxring_sqpoll_create(struct rxring_ctx *ctx, const struct rxring_create *p)
 	return 0;
 
 err_free:
+	free_cpumask_var(sqp->cpus);
 	kfree(sqp);
 err_count:
 	atomic_dec(&rxring_sqpoll_threads);
@@ -310,6 +318,7 @@ void rxring_sqpoll_stop(struct rxring_ctx *ctx)
 	put_task_struct(sqp->task);
 	put_cred(sqp->cred);
 	mmdrop(sqp->mm);
+	free_cpumask_var(sqp->cpus);
 	kfree(sqp);
 	ctx->sqp = NULL;
 	atomic_dec(&rxring_sqpoll_threads);

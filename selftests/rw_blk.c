@@ -354,9 +354,13 @@ static __s64 sys_rw(bool write, int fd, void *buf, __u64 len, __u64 off)
  */
 TEST_F(blk, edges_like_pread)
 {
-	/* mmap()ed, near the top: buf + 2^40 is past the end of user space. */
-	char *buf = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/*
+	 * Mapped 2^39 below the end of user space (47 bits), where nothing
+	 * else is (7.x may place mmap(NULL) lower): buf + 2^40 is past it.
+	 */
+	char *buf = mmap((void *)(0x800000000000ULL - (1ULL << 39)), 8192,
+			 PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	const struct {
 		bool write;
 		__u64 len, off;
