@@ -4,9 +4,13 @@
  * queues (nvme.poll_queues=, null_blk's poll_queues=) with bio_poll(),
  * instead of by interrupt.
  *
- * Only READ, WRITE, READV and WRITEV on a block device opened O_DIRECT
- * whose blk-mq queue has poll queues are allowed (rxring_iopoll_file();
- * -EOPNOTSUPP otherwise, as io_uring does). A request whose bytes fit in
+ * Only READ, WRITE, READV and WRITEV on a block device opened O_DIRECT,
+ * or on a regular file opened O_DIRECT whose file system polls its direct
+ * I/O (->iopoll) on such a device, whose blk-mq queue has poll queues,
+ * are allowed (rxring_iopoll_file(); -EOPNOTSUPP otherwise, as io_uring
+ * does). A file's request goes to the file system with IOCB_HIPRI and is
+ * reaped with ->iopoll on its kiocb (rxring_iopoll_kiocb(), kio.c). A
+ * block device request whose bytes fit in
  * the record's own bio (blk.c: up to 16 KiB of user pages, or any length
  * from a registered buffer) is submitted with REQ_POLLED; one that needs
  * more bios is submitted as without IOPOLL and completes by interrupt, as
@@ -37,17 +41,65 @@
 
 #include "rxring.h"
 
+/*
+ * The queue polled I/O on @file goes to: a block device opened O_DIRECT, or
+ * a regular file opened O_DIRECT on a file system on one block device
+ * whose direct I/O can be polled (->iopoll: ext4, xfs); else NULL.
+ */
+static struct request_queue *rxring_iopoll_queue(struct file *file)
+{
+	struct super_block *sb = file_inode(file)->i_sb;
+
+	if (rxring_blk_direct(file))
+		return bdev_get_queue(rxring_file_bdev(file));
+	if (S_ISREG(file_inode(file)->i_mode) && (file->f_flags & O_DIRECT) &&
+	    file->f_op->iopoll && sb->s_bdev)
+		return bdev_get_queue(sb->s_bdev);
+	return NULL;
+}
+
 /* Polled I/O is possible on @file (READ, WRITE, READV, WRITEV). */
 int rxring_iopoll_file(struct file *file)
 {
-	struct request_queue *q;
+	struct request_queue *q = rxring_iopoll_queue(file);
 
-	if (!rxring_blk_direct(file))
-		return -EOPNOTSUPP;
-	q = bdev_get_queue(rxring_file_bdev(file));
-	if (!queue_is_mq(q) || !rxring_queue_can_poll(q))
+	if (!q || !queue_is_mq(q) || !rxring_queue_can_poll(q))
 		return -EOPNOTSUPP;
 	return 0;
+}
+
+/*
+ * Room in @q for one more polled request: reap before a tag could be
+ * missing (a fatal signal gives up: the request then fails with -EAGAIN
+ * if it must), then mark record @idx polled (@kio: through a kiocb).
+ */
+static void rxring_iopoll_mark(struct rxring_ctx *ctx, u32 idx,
+			       struct request_queue *q, bool kio)
+{
+	unsigned long flags;
+
+	while ((unsigned long)atomic_read(&ctx->nr_polled) >= q->nr_requests &&
+	       !fatal_signal_pending(current)) {
+		rxring_iopoll_reap(ctx);
+		cond_resched();
+	}
+	spin_lock_irqsave(&ctx->iopoll_lock, flags);
+	ctx->pend[idx].flags |= RXRING_PF_POLLED |
+				(kio ? RXRING_PF_KIO | RXRING_PF_MULTI_BIO : 0);
+	spin_unlock_irqrestore(&ctx->iopoll_lock, flags);
+	atomic_inc(&ctx->nr_polled);
+}
+
+/*
+ * kio.c, in the submitting task: the kiocb of record @idx is about to go
+ * to the file system. Its direct I/O polls its bios (IOCB_HIPRI; the file
+ * system leaves the bio to poll in ki_private), and the record counts the
+ * kiocb plus a poller in io.bios, as a request of several bios does.
+ */
+void rxring_iopoll_kiocb(struct rxring_ctx *ctx, u32 idx, struct kiocb *iocb)
+{
+	iocb->ki_flags |= IOCB_HIPRI;
+	rxring_iopoll_mark(ctx, idx, rxring_iopoll_queue(iocb->ki_filp), true);
 }
 
 /*
@@ -57,25 +109,10 @@ int rxring_iopoll_file(struct file *file)
  */
 void rxring_iopoll_bio(struct rxring_ctx *ctx, u32 idx, struct bio *bio)
 {
-	struct request_queue *q = bdev_get_queue(bio->bi_bdev);
-	unsigned long flags;
-
 	if (bio->bi_pool)
 		return;
-	/*
-	 * Room in the queue: reap before a tag could be missing (a fatal
-	 * signal gives up: the bio then fails with -EAGAIN if it must).
-	 */
-	while ((unsigned long)atomic_read(&ctx->nr_polled) >= q->nr_requests &&
-	       !fatal_signal_pending(current)) {
-		rxring_iopoll_reap(ctx);
-		cond_resched();
-	}
+	rxring_iopoll_mark(ctx, idx, bdev_get_queue(bio->bi_bdev), false);
 	bio->bi_opf |= REQ_POLLED | REQ_NOWAIT;
-	spin_lock_irqsave(&ctx->iopoll_lock, flags);
-	ctx->pend[idx].flags |= RXRING_PF_POLLED;
-	spin_unlock_irqrestore(&ctx->iopoll_lock, flags);
-	atomic_inc(&ctx->nr_polled);
 }
 
 /*
@@ -87,7 +124,7 @@ void rxring_iopoll_done(struct rxring_ctx *ctx, struct rxring_pending *p)
 	unsigned long flags;
 
 	spin_lock_irqsave(&ctx->iopoll_lock, flags);
-	p->flags &= ~RXRING_PF_POLLED;
+	p->flags &= ~(RXRING_PF_POLLED | RXRING_PF_KIO);
 	spin_unlock_irqrestore(&ctx->iopoll_lock, flags);
 	atomic_dec(&ctx->nr_polled);
 }
@@ -136,18 +173,33 @@ int rxring_iopoll_reap(struct rxring_ctx *ctx)
 	int found = 0;
 
 	rxring_iopoll_unplug();
-	/* Polled records have bios of their own: they are below nr_iob. */
-	for (idx = 0; idx < ctx->nr_iob && left; idx++) {
+	/*
+	 * Polled block requests have bios of their own (below nr_iob);
+	 * polled kiocbs may be any record.
+	 */
+	for (idx = 0; idx < (ctx->kio ? ctx->nr_pend : ctx->nr_iob) && left;
+	     idx++) {
 		struct block_device *bdev;
 		struct bio *bio;
 		blk_qc_t cookie;
+		u16 pflags;
 		int ret;
 
-		if (!(READ_ONCE(ctx->pend[idx].flags) & RXRING_PF_POLLED))
+		pflags = READ_ONCE(ctx->pend[idx].flags);
+		if (!(pflags & RXRING_PF_POLLED))
 			continue;
 		/* The flag was set after ctx->iob: see rxring_iopoll_bio(). */
 		smp_rmb();
 		left--;
+		if (pflags & RXRING_PF_KIO) {
+			if (!rxring_iopoll_hold(ctx, idx))
+				continue;
+			ret = rxring_kio_poll(ctx, idx);
+			if (ret > 0)
+				found += ret;
+			rxring_io_put(ctx, idx);
+			continue;
+		}
 		bio = rxring_blk_own_bio(ctx, idx);
 		bdev = READ_ONCE(bio->bi_bdev);
 		cookie = READ_ONCE(bio->bi_cookie);

@@ -24,9 +24,10 @@
  * completion (kiocb_start_write(), kiocb_end_write()), as aio and io_uring
  * do, and passes rw_verify_area() first, as write(2) does.
  *
- * Not (yet) here, and so still synchronous in ENTER: RXRING_POS_CURRENT
- * (the file position is advanced by what each operation moves, in order),
- * buffered reads and writes, FSYNC. The direct I/O call itself may sleep
+ * Under IOPOLL the kiocb carries IOCB_HIPRI and is reaped by polling
+ * (iopoll.c, rxring_kio_poll()). RXRING_POS_CURRENT (the file position
+ * advances by what each operation moves, in order) goes to a worker
+ * instead (rw.c). The direct I/O call itself may sleep
  * on what the file system must look up or lock to map the range (extents,
  * the inode lock, block allocation for a write into a hole) and on a free
  * request of the device; it does not wait for the transfer.
@@ -80,6 +81,18 @@ static void rxring_kio_complete(struct kiocb *iocb, long ret)
 }
 
 /*
+ * IOPOLL (iopoll.c), holding a reference to polled record @idx: poll the
+ * queue of its kiocb's bio once (->iopoll, iocb_bio_iopoll() on ext4 and
+ * xfs, which finds the bio under RCU). The completions it reaped.
+ */
+int rxring_kio_poll(struct rxring_ctx *ctx, u32 idx)
+{
+	struct kiocb *iocb = &ctx->kio[idx].iocb;
+
+	return iocb->ki_filp->f_op->iopoll(iocb, NULL, BLK_POLL_ONESHOT);
+}
+
+/*
  * Start a read or write of @iter on @file at sqe->offset (a file with
  * positions: rw.c checked). -EIOCBQUEUED:
  * the record completes it (and owns @file, unless @borrowed); -ENOMEM
@@ -116,6 +129,8 @@ int rxring_kio_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		.ki_ioprio = get_current_ioprio(),
 		.ki_complete = rxring_kio_complete,
 	};
+	if (unlikely(ctx->flags & RXRING_CREATE_IOPOLL))
+		rxring_iopoll_kiocb(ctx, idx, iocb);
 	if (write) {
 		iocb->ki_flags |= IOCB_WRITE;
 		kiocb_start_write(iocb);

@@ -130,6 +130,7 @@ enum rxring_pend_state {
 #define RXRING_PF_FIXED_FILE	0x0010U
 #define RXRING_PF_MULTI_BIO	0x0020U	/* io.bios counts (bios, a poller) */
 #define RXRING_PF_POLLED	0x0040U	/* IOPOLL: polled bio (iopoll.c) */
+#define RXRING_PF_KIO		0x0080U	/* POLLED: a kiocb of kio.c's */
 #define RXRING_PF_LINK		0x8000U	/* submitted with RXRING_SQE_CHAIN */
 
 #define RXRING_FUTEX_BITS	6
@@ -625,6 +626,7 @@ int rxring_sqpoll_enter(struct rxring_ctx *ctx, const struct rxring_enter *e,
 			ktime_t *deadline);
 int rxring_iopoll_file(struct file *file);
 void rxring_iopoll_bio(struct rxring_ctx *ctx, u32 idx, struct bio *bio);
+void rxring_iopoll_kiocb(struct rxring_ctx *ctx, u32 idx, struct kiocb *iocb);
 void rxring_iopoll_done(struct rxring_ctx *ctx, struct rxring_pending *p);
 int rxring_iopoll_reap(struct rxring_ctx *ctx);
 int rxring_iopoll_wait(struct rxring_ctx *ctx, u32 min_complete,
@@ -778,6 +780,7 @@ int rxring_kio_rw(struct rxring_ctx *ctx, const struct rxring_sqe *sqe,
 		  struct file *file, struct iov_iter *iter, bool write,
 		  bool borrowed);
 void rxring_kio_teardown(struct rxring_ctx *ctx);
+int rxring_kio_poll(struct rxring_ctx *ctx, u32 idx);
 struct bio *rxring_blk_own_bio(struct rxring_ctx *ctx, u32 idx);
 int rxring_blk_init(void);
 void rxring_blk_exit(void);

@@ -17,11 +17,14 @@
  *    device's queue depth all complete;
  *  - ENTER with min_complete 0 polls once; librxring's peek enters for it;
  *  - with SQPOLL the kernel thread reaps: completions come without ENTER;
+ *  - ext4 on such a null_blk: O_DIRECT reads and writes of a file are
+ *    polled through ext4's ->iopoll;
  *  - teardown with polled I/O in flight: close right after submitting,
  *    and kill -9 of the process, neither hangs.
  */
-#include <sys/uio.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <rxring.h>
@@ -475,6 +478,93 @@ TEST_F_TIMEOUT(iopoll, nullb_fast_and_slow, 120)
 	       N + 1, polled_ns / RX_MSEC, slow_ns / RX_MSEC);
 	rx_teardown(&r);
 	close(fd);
+	rw_nullb_destroy(&nb);
+	free(w);
+	free(rd);
+}
+
+/*
+ * ext4 on a null_blk with a poll queue whose interrupt-mode completions
+ * take 0.5 s: O_DIRECT reads and writes of a file go through ext4's own
+ * direct I/O and are polled (->iopoll), eight in a row done long before
+ * two would be by interrupt; the data is the file's.
+ */
+TEST_F_TIMEOUT(iopoll, ext4_file_polled, 120)
+{
+	enum { N = 8 };
+	char *w = rw_alloc(N * BS), *rd = rw_alloc(N * BS);
+	char dir[64], path[96], cmd[256];
+	struct rw_nullb nb;
+	long long t0, ns;
+	unsigned int i;
+	struct rx r;
+	int fd, ret;
+
+	ASSERT_NE(NULL, w);
+	ASSERT_NE(NULL, rd);
+	if (access("/usr/sbin/mkfs.ext4", X_OK) &&
+	    access("/sbin/mkfs.ext4", X_OK))
+		SKIP(return, "no mkfs.ext4");
+	ret = nullb_make(&nb, "rxiop6", 1, 0, 0, 0);
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "no configfs null_blk");
+	ASSERT_EQ(0, ret);
+	snprintf(dir, sizeof(dir), "/tmp/rxiop6.%d", getpid());
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(cmd, sizeof(cmd), "mkfs.ext4 -q -F -b 4096 %s >/dev/null 2>&1",
+		 nb.dev);
+	ASSERT_EQ(0, rw_system(cmd));
+	ASSERT_EQ(0, mkdir(dir, 0700));
+	if (mount(nb.dev, dir, "ext4", 0, NULL)) {
+		rmdir(dir);
+		rw_nullb_destroy(&nb);
+		SKIP(return, "no ext4 here");
+	}
+	rw_fill(w, N * BS, 61);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(N * BS, pwrite(fd, w, N * BS, 0));
+	ASSERT_EQ(0, fsync(fd));
+	close(fd);
+	ASSERT_EQ(0, umount(dir));
+	/* The same data, every interrupt-driven I/O 0.5 s from now on. */
+	snprintf(cmd, sizeof(cmd), "%s/power", nb.cfg);
+	ASSERT_EQ(0, rw_write_str(cmd, "0"));
+	snprintf(cmd, sizeof(cmd), "%s/irqmode", nb.cfg);
+	ASSERT_EQ(0, rw_write_str(cmd, "2"));
+	snprintf(cmd, sizeof(cmd), "%s/completion_nsec", nb.cfg);
+	ASSERT_EQ(0, rw_write_str(cmd, "500000000"));
+	snprintf(cmd, sizeof(cmd), "%s/power", nb.cfg);
+	ASSERT_EQ(0, rw_write_str(cmd, "1"));
+	for (i = 0; i < 100 && access(nb.dev, F_OK); i++)
+		rx_sleep_ms(10);
+	ASSERT_EQ(0, mount(nb.dev, dir, "ext4", 0, NULL));
+	fd = open(path, O_RDWR | O_DIRECT);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setup(&r, 16, 0));
+
+	memset(rd, 0, N * BS);
+	t0 = rx_now_ns();
+	for (i = 0; i < N; i++)
+		EXPECT_EQ(BS, rw_one(&r, RXRING_OP_READ, fd, rd + i * BS, BS,
+				     i * BS)) TH_LOG("read %u", i);
+	ns = rx_now_ns() - t0;
+	EXPECT_EQ(0, memcmp(w, rd, N * BS));
+	EXPECT_GT(RX_NSEC, ns) TH_LOG("%u reads took %lld ms", N,
+				      ns / RX_MSEC);
+	rw_fill(w, N * BS, 62);
+	for (i = 0; i < N; i++)
+		EXPECT_EQ(BS, rw_one(&r, RXRING_OP_WRITE, fd, w + i * BS, BS,
+				     i * BS)) TH_LOG("write %u", i);
+	memset(rd, 0, N * BS);
+	for (i = 0; i < N; i++)
+		EXPECT_EQ(BS, rw_one(&r, RXRING_OP_READ, fd, rd + i * BS, BS,
+				     i * BS));
+	EXPECT_EQ(0, memcmp(w, rd, N * BS));
+	rx_teardown(&r);
+	close(fd);
+	umount(dir);
+	rmdir(dir);
 	rw_nullb_destroy(&nb);
 	free(w);
 	free(rd);
