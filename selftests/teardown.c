@@ -4,7 +4,9 @@
  * flight: FUTEX waits (on a private word and on a word in the instance's
  * own SQ header page), WAITPIDs of a live child, TIMEOUTs (long and
  * short), a pipe read waiting for data, block reads on a slow null_blk
- * (when PROBE says READ is there and configfs null_blk exists), NOPs and
+ * (when PROBE says READ is there and configfs null_blk exists), a cold
+ * read of the same device through its page cache (waiting for its page)
+ * and an FSYNC of it (in a worker), NOPs and
  * a racing CANCEL; with RXRING_FEAT_FIXED, a registered buffer (its pages
  * pinned FOLL_LONGTERM, on 6.1 too, where block I/O takes page references
  * rather than pins) and a block read into it. Every scenario repeats many
@@ -163,7 +165,9 @@ struct res {
 	bool waitpid_ok;	/* PROBE has WAITPID */
 	bool fixed;		/* PROBE has RXRING_FEAT_FIXED */
 	int blkfd;
+	int pagedfd;		/* the same device through its page cache */
 	char *blkbuf;		/* NR_BLK * 4096, aligned */
+	char pagedbuf[4096];
 };
 
 static struct res res;
@@ -176,7 +180,7 @@ static char reg_buf[4 * 4096] __attribute__((aligned(4096)));
 enum {
 	UD_FUTEX_PRIV = 1, UD_FUTEX_HDR, UD_FUTEX_SHORT, UD_TIMEOUT_LONG,
 	UD_TIMEOUT_SHORT, UD_WAITPID, UD_PIPE, UD_NOP, UD_CANCEL, UD_FIXED,
-	UD_BLK,
+	UD_PAGED, UD_FSYNC, UD_BLK,
 	UD_LAST = UD_BLK + NR_BLK,
 };
 
@@ -260,6 +264,16 @@ static int arm(struct rx *r, struct armed *a)
 			     RXRING_RW_FIXED_BUF, (__u64)res.blkfd,
 			     (__u64)(uintptr_t)(reg_buf + 4096 * rnd(4)),
 			     4096, 4096 * (__u64)rnd(1024), 0);
+	}
+	if (res.pagedfd >= 0) {
+		/* Cold: it waits for its page, then a worker reads on. */
+		posix_fadvise(res.pagedfd, 0, 0, POSIX_FADV_DONTNEED);
+		push(r, a, UD_PAGED, RXRING_OP_READ, 0, (__u64)res.pagedfd,
+		     (__u64)(uintptr_t)res.pagedbuf, 4096,
+		     4096 * (__u64)rnd(1024), 0);
+		/* In a worker: the device's flush takes its 5 ms too. */
+		push(r, a, UD_FSYNC, RXRING_OP_FSYNC, 0, (__u64)res.pagedfd,
+		     0, 0, 0, 0);
 	}
 	for (i = 0; res.blk && i < NR_BLK; i++)
 		push(r, a, UD_BLK + i, RXRING_OP_READ, 0, (__u64)res.blkfd,
@@ -349,6 +363,7 @@ FIXTURE_SETUP(td)
 	ASSERT_TRUE(rx_probe_supported(&p, RXRING_OP_TIMEOUT));
 	memset(&res, 0, sizeof(res));
 	res.blkfd = -1;
+	res.pagedfd = -1;
 	res.waitpid_ok = rx_probe_supported(&p, RXRING_OP_WAITPID);
 	res.fixed = p.features & RXRING_FEAT_FIXED;
 	if (rx_probe_supported(&p, RXRING_OP_READ)) {
@@ -356,6 +371,7 @@ FIXTURE_SETUP(td)
 		if (!rw_nullb_create(&res.nb, name, 16, 512, 2, BLK_DELAY_NS,
 				     false, NULL)) {
 			res.blkfd = open(res.nb.dev, O_RDWR | O_DIRECT);
+			res.pagedfd = open(res.nb.dev, O_RDWR);
 			res.blkbuf = rw_alloc(NR_BLK * 4096);
 			res.blk = res.blkfd >= 0 && res.blkbuf;
 		}
@@ -378,6 +394,8 @@ FIXTURE_TEARDOWN(td)
 	reap_all();
 	if (res.blkfd >= 0)
 		close(res.blkfd);
+	if (res.pagedfd >= 0)
+		close(res.pagedfd);
 	free(res.blkbuf);
 	rw_nullb_destroy(&res.nb);
 }
