@@ -29,6 +29,7 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/net.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -82,6 +83,42 @@ static ssize_t rxring_read_cached(struct file *file, struct iov_iter *iter,
 }
 
 /*
+ * A socket without FMODE_NOWAIT (6.1's): its read_iter and write_iter do
+ * honour IOCB_NOWAIT (MSG_DONTWAIT), which RWF_NOWAIT cannot ask for
+ * through vfs_iter_read()/vfs_iter_write() on such a file.
+ */
+static bool rxring_rw_sock_nowait(struct file *file)
+{
+	return S_ISSOCK(file_inode(file)->i_mode) &&
+	       !(file->f_mode & FMODE_NOWAIT) && sock_from_file(file);
+}
+
+/*
+ * A read or write of such a socket that does not wait: what
+ * vfs_iter_read()/vfs_iter_write() do for a socket (no position, nothing
+ * to verify or freeze), with IOCB_NOWAIT. -EAGAIN when it would wait.
+ */
+static ssize_t rxring_sock_rw_nowait(struct file *file, struct iov_iter *iter,
+				     bool write)
+{
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	init_sync_kiocb(&kiocb, file);
+	kiocb.ki_flags |= IOCB_NOWAIT;
+	if (write) {
+		ret = file->f_op->write_iter(&kiocb, iter);
+		if (ret > 0)
+			fsnotify_modify(file);
+	} else {
+		ret = file->f_op->read_iter(&kiocb, iter);
+		if (ret > 0)
+			fsnotify_access(file);
+	}
+	return ret;
+}
+
+/*
  * read_iter/write_iter at @offset, or at the file position, which it then
  * advances, for RXRING_POS_CURRENT, as pread/pwrite and read/write do.
  * With RWF_NOWAIT a read of a page cache starts no I/O, and the file
@@ -110,7 +147,9 @@ ssize_t rxring_file_rw(struct file *file, struct iov_iter *iter, u64 offset,
 		}
 		pos = file->f_pos;
 	}
-	if (write)
+	if ((flags & RWF_NOWAIT) && rxring_rw_sock_nowait(file))
+		ret = rxring_sock_rw_nowait(file, iter, write);
+	else if (write)
 		ret = rxring_vfs_iter_write(file, iter, ppos, flags);
 	else if ((flags & RWF_NOWAIT) && ppos && rxring_rw_paged(file))
 		ret = rxring_read_cached(file, iter, ppos);
@@ -222,7 +261,7 @@ static enum rxring_rw_mode rxring_rw_mode(struct file *file)
 						   RXRING_RW_PAGED;
 	if (file->f_flags & O_NONBLOCK)
 		return RXRING_RW_SYNC;
-	if (file->f_mode & FMODE_NOWAIT)
+	if ((file->f_mode & FMODE_NOWAIT) || rxring_rw_sock_nowait(file))
 		return RXRING_RW_NOWAIT;
 	if (!file->f_op->poll)
 		return RXRING_RW_SYNC;

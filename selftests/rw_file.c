@@ -1013,6 +1013,31 @@ TEST_F(wait, socket_read)
 }
 
 /* 64 pipes read at once; written in reverse order. */
+/*
+ * A write that write(2) does at once is done at once, though poll() says
+ * the socket is not writable (a unix socket with more than a quarter of
+ * its send buffer queued): on 6.1, whose sockets take no RWF_NOWAIT, the
+ * module tries it with IOCB_NOWAIT itself instead of waiting for poll().
+ */
+TEST_F(wait, socket_write_behind_queued_data)
+{
+	static char queued[56 * 1024], more[1766];
+	struct rx_cqe c;
+	int sv[2];
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ASSERT_EQ((ssize_t)sizeof(queued),
+		  send(sv[0], queued, sizeof(queued), MSG_DONTWAIT));
+	rw_push(&self->r, RXRING_OP_WRITE, sv[0], more, sizeof(more),
+		RXRING_POS_CURRENT, 6);
+	ASSERT_EQ(0, submit(&self->r, 1));
+	ASSERT_EQ(1, rw_reap_wait(&self->r, &c));
+	EXPECT_EQ(6ULL, c.user_data);
+	EXPECT_EQ((__s64)sizeof(more), c.status);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 TEST_F(wait, many_pipes)
 {
 	enum { N = 64 };
