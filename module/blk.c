@@ -146,6 +146,8 @@ static __always_inline void __rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 	struct rxring_pending *p = &ctx->pend[idx];
 	struct rxring_result res = {};
 	struct file *file;
+	u64 user_data;
+	u16 pflags;
 
 	if ((p->flags & RXRING_PF_MULTI_BIO) &&
 	    !atomic_dec_and_test(&p->io.bios))
@@ -172,10 +174,14 @@ static __always_inline void __rxring_io_put(struct rxring_ctx *ctx, u32 idx)
 	/*
 	 * Elsewhere (an interrupt, say): posted at once, and the record goes
 	 * back without pend_lock (no chain holds it, and CANCEL only reads
-	 * its state).
+	 * its state). Back first: the completion gives its CQ slots back,
+	 * and a submitter that sees it may take the next SQE at once, which
+	 * must find a free record.
 	 */
-	rxring_complete(ctx, p->user_data, &res, p->flags);
+	user_data = p->user_data;
+	pflags = p->flags;
 	rxring_pend_io_free(ctx, idx);
+	rxring_complete(ctx, user_data, &res, pflags);
 	if (file)
 		fput(file);
 	rxring_cq_wake(ctx);
