@@ -32,6 +32,10 @@
 #                  BENCH_TIO-sqpoll when there is one
 #   BENCH_PERF     bench mode: a perf binary (Debian's linux-perf) to copy
 #                  into the guest with its libraries, for BENCH_CONF SET=perf
+#   BENCH_FIO      bench mode: the fio bundle of scripts/build-fio-engine.sh
+#                  (fio, the rxring engine, their libraries), copied to the
+#                  guest's /fio-bundle (scripts/vm/bench-file)
+#   VM_DISK_SIZE   size of the emulated NVMe namespace (default 256M)
 #   BENCH_CONF     bench mode: settings for scripts/vm/bench, shell
 #                  assignments ("RUNS=3 SECS=5 SET=full"); its result lines
 #                  go to build/vm/KVER/bench.txt
@@ -396,6 +400,9 @@ if [ "$mode" = bench ] && [ -n "${BENCH_TIO:-}" ]; then
 		copy_libs "$root/bin/t-io_uring-sqpoll"
 	fi
 fi
+if [ "$mode" = bench ] && [ -n "${BENCH_FIO:-}" ]; then
+	cp -a "$BENCH_FIO" "$root/fio-bundle"
+fi
 if [ "$mode" = bench ] && [ -n "${BENCH_PERF:-}" ]; then
 	cp "$BENCH_PERF" "$root/bin/perf"
 	copy_libs "$root/bin/perf" quiet
@@ -423,7 +430,7 @@ done
 
 # ------------------------------------------------------------------ 3. boot
 rm -f "$out/disk.img" "$out/console.log" "$out/results.log"
-truncate -s 256M "$out/disk.img"
+truncate -s "${VM_DISK_SIZE:-256M}" "$out/disk.img"
 : >"$out/console.log"
 : >"$out/results.log"
 
