@@ -10,9 +10,11 @@
 #                        kernel built from linux-source-6.1 and cached in
 #                        /var/cache/rxring (scripts/debug-kernel.sh)
 #   make demo            the demo program in QEMU on 6.1 and 6.12
-#   make bench           rxring against io_uring (fio's t/io_uring) on 6.1
-#                        and 6.12, side by side in one boot each
-#                        (scripts/bench.sh; docs/performance.md)
+#   make bench           rxring against io_uring (fio's t/io_uring, and
+#                        fio for file writes) on 6.1 and 6.12, side by
+#                        side in one boot each: block devices, NOPs and
+#                        files on ext4/xfs (scripts/bench.sh;
+#                        docs/performance.md)
 #   make lint            checkpatch, W=1 + sparse, -Werror, mandoc
 #   make clean           remove build outputs (keeps the kselftest cache)
 #   make distclean       remove build/ entirely

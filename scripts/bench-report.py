@@ -19,10 +19,20 @@ import subprocess
 import sys
 import tempfile
 
-DEVS = {"nullb0": "null_blk", "nvme0n1": "NVMe", "nop": "NOP"}
-VARIANTS = ("plain", "fixed", "polled", "sqpoll")
+DEVS = {"nullb0": "null_blk", "nvme0n1": "NVMe", "nop": "NOP",
+        "ext4": "ext4", "xfs": "xfs"}
+# Files on a file system on the NVMe namespace (scripts/vm/bench-file).
+FILE_DEVS = ("ext4", "xfs")
+FILE_VARIANTS = ("odirect", "cold", "warm", "write", "fsync")
+VARIANTS = ("plain", "fixed", "polled", "sqpoll") + FILE_VARIANTS
 VNAMES = {"plain": "plain", "fixed": "registered",
-          "polled": "registered, IOPOLL", "sqpoll": "registered, SQPOLL"}
+          "polled": "registered, IOPOLL", "sqpoll": "registered, SQPOLL",
+          "odirect": "O_DIRECT", "cold": "buffered, cold cache",
+          "warm": "buffered, warm cache", "write": "O_DIRECT (fio)",
+          "fsync": "buffered, fsync every 32 (fio)"}
+# Issue 14's targets for rxring / io_uring on files.
+FILE_TARGETS = {"warm": 1.1}
+FILE_TARGET = 1.0
 ORDER = [("nullb0", 1), ("nullb0", 32), ("nullb0", 128),
          ("nvme0n1", 1), ("nvme0n1", 32), ("nvme0n1", 128), ("nop", 128)]
 
@@ -37,17 +47,35 @@ def parse_kv(line):
 
 
 def load(path):
-    info, runs, allocs = {}, [], []
+    info, runs, allocs, skips = {}, [], [], []
     with open(path) as f:
         for line in f:
             line = line.strip()
             if line.startswith("RXRING-BENCH-INFO "):
                 info = parse_kv(line)
+            elif line.startswith("RXRING-BENCH-SKIP "):
+                # dev=D reason=free text
+                kv = parse_kv(line)
+                skips.append({"dev": kv.get("dev", "?"),
+                              "reason": line.split("reason=", 1)[-1]})
             elif line.startswith("RXRING-BENCH "):
                 runs.append(parse_kv(line))
             elif line.startswith("RXRING-ALLOC "):
                 allocs.append(parse_kv(line))
-    return info, runs, allocs
+    return info, runs, allocs, skips
+
+
+def workload_name(w):
+    """The table's name of a workload row."""
+    if w["dev"] in FILE_DEVS:
+        op = "write" if w["variant"] in ("write", "fsync") else "read"
+        return "%s file 4k random %s QD%d" % (DEVS[w["dev"]], op, w["qd"])
+    name = "%s 4k QD%d" % (DEVS[w["dev"]], w["qd"])
+    if w["dev"] == "nop":
+        name = "NOP, QD%d" % w["qd"]
+    if w["qd"] > 1 or w["batch"] != 32:
+        name += ", batch %d" % min(w["batch"], w["qd"])
+    return name
 
 
 def summary(values):
@@ -91,15 +119,17 @@ def main():
     result = {"kernels": {}}
     per_kernel = {}
     for path in a.raw:
-        info, runs, allocs = load(path)
+        info, runs, allocs, skips = load(path)
         kver = info.get("kernel") or os.path.basename(path)[4:].split(".")[0]
         for r in runs:
             r.setdefault("batch", "32")
             r.setdefault("clock", info.get("clock", "real"))
         if kver not in per_kernel:
             kernels.append(kver)
-            per_kernel[kver] = {"infos": [], "runs": [], "allocs": []}
+            per_kernel[kver] = {"infos": [], "runs": [], "allocs": [],
+                                "skips": []}
         per_kernel[kver]["infos"].append(info)
+        per_kernel[kver]["skips"] += skips
         per_kernel[kver]["runs"] += runs
         per_kernel[kver]["allocs"] += allocs
     for kver in kernels:
@@ -110,7 +140,8 @@ def main():
                          r.get("calls", ""), r.get("idle", ""), r["clock"]])
         k = {"info": per_kernel[kver]["infos"][0],
              "infos": per_kernel[kver]["infos"], "workloads": [],
-             "allocs": per_kernel[kver]["allocs"]}
+             "allocs": per_kernel[kver]["allocs"],
+             "skips": per_kernel[kver]["skips"]}
         keys = sorted({(r["dev"], int(r["qd"]), int(r["batch"]), r["clock"])
                        for r in runs},
                       key=lambda x: (x[3] != "icount",
@@ -165,11 +196,16 @@ def main():
         md.append("### %s" % kver)
         md.append("")
         for inf in k["infos"]:
-            md.append("- clock %s: %s vCPU%s, %s runs of each, %s s (first "
-                      "second dropped)" % (
+            md.append("- %sclock %s: %s vCPU%s, %s run%s of each, %s s "
+                      "(first second dropped)" % (
+                          "files (%s MiB, cold reads %s MiB): " % (
+                              inf.get("file_mb", "?"), inf.get("cold_mb", "?"))
+                          if inf.get("set") == "files" else "",
                           inf.get("clock", "real"), inf.get("cpus", "?"),
                           "" if inf.get("cpus") == "1" else "s",
-                          inf.get("runs", "?"), inf.get("secs", "?")))
+                          inf.get("runs", "?"),
+                          "" if inf.get("runs") == "1" else "s",
+                          inf.get("secs", "?")))
         md.append("")
         md.append("IOPS median (min-max) over the runs; ratio of the medians "
                   "(in brackets: the lowest and highest ratio the runs "
@@ -186,11 +222,7 @@ def main():
         cpus = {inf.get("clock", "real"): int(inf.get("cpus", "1") or 1)
                 for inf in k["infos"]}
         for w in k["workloads"]:
-            name = "%s 4k QD%d" % (DEVS[w["dev"]], w["qd"])
-            if w["dev"] == "nop":
-                name = "NOP, QD%d" % w["qd"]
-            if w["qd"] > 1 or w["batch"] != 32:
-                name += ", batch %d" % min(w["batch"], w["qd"])
+            name = workload_name(w)
             variant = VNAMES[w["variant"]]
             if w["dev"] == "nop":
                 variant = "SQPOLL" if w["variant"] == "sqpoll" else "-"
@@ -239,7 +271,11 @@ def main():
                     kfmt(float(al["iops"])), al["allocs"], al["per_io"],
                     al.get("task_allocs", "-"), al.get("task_per_io", "-"),
                     al.get("task_top", "-").replace(",", ", ")))
+        for sk in k["skips"]:
+            md.append("")
+            md.append("%s: skipped: %s" % (sk["dev"], sk["reason"]))
         md.append("")
+    md += file_summary(result, kernels)
     text = "\n".join(md)
     with open(os.path.join(a.out, "results.md"), "w") as f:
         f.write(text + "\n")
@@ -247,6 +283,67 @@ def main():
 
     if a.plot:
         plot(a, result, kernels)
+
+
+def file_summary(result, kernels):
+    """The file workloads of all kernels in one table: the ratio of the
+    medians against issue 14's target (1.0, 1.1 for warm reads)."""
+    keys = []
+    for kver in kernels:
+        for w in result["kernels"][kver]["workloads"]:
+            key = (w["dev"], w["variant"], w["qd"], w["clock"])
+            if w["dev"] in FILE_DEVS and key not in keys:
+                keys.append(key)
+    skipped = {(kver, sk["dev"]): sk["reason"] for kver in kernels
+               for sk in result["kernels"][kver]["skips"]}
+    if not keys and not skipped:
+        return []
+    keys.sort(key=lambda x: (FILE_DEVS.index(x[0]),
+                             FILE_VARIANTS.index(x[1]), x[2], x[3]))
+    md = ["### Files: rxring / io_uring", ""]
+    if not keys:
+        md += ["%s on %s: skipped: %s" % (dev, kver, reason)
+               for (kver, dev), reason in sorted(skipped.items())]
+        return md + [""]
+    md += ["Ratio of the median IOPS (in brackets: the lowest and highest "
+           "ratio the runs allow); target %.1f, %.1f for warm buffered "
+           "reads (issue 14). Reads: t/io_uring and rxring-iobench; "
+           "writes: fio's io_uring engine and fio's rxring engine." % (
+               FILE_TARGET, FILE_TARGETS["warm"]), "",
+           "| workload | clock | target | " + " | ".join(kernels) + " |",
+           "|---|---|---|" + "---|" * len(kernels)]
+    for dev, variant, qd, clock in keys:
+        target = FILE_TARGETS.get(variant, FILE_TARGET)
+        cells = []
+        for kver in kernels:
+            c = "-"
+            for w in result["kernels"][kver]["workloads"]:
+                if (w["dev"], w["variant"], w["qd"], w["clock"]) != (
+                        dev, variant, qd, clock):
+                    continue
+                if "ratio" not in w:
+                    c = "fail"
+                    continue
+                met = w["ratio"] >= target
+                # A ratio just below the target shows its third digit.
+                r = "%.2f" % w["ratio"]
+                if not met and float(r) >= target:
+                    r = "%.3f" % w["ratio"]
+                c = "%s (%.2f-%.2f) %s" % (
+                    "**%s**" % r if met else r, w["ratio_min"],
+                    w["ratio_max"], "met" if met else "below")
+            if c == "-" and (kver, dev) in skipped:
+                c = "skipped"
+            cells.append(c)
+        name = workload_name({"dev": dev, "variant": variant, "qd": qd,
+                              "batch": qd})
+        md.append("| %s, %s | %s | >= %.1f | %s |" % (
+            name, VNAMES[variant], clock, target, " | ".join(cells)))
+    for (kver, dev), reason in sorted(skipped.items()):
+        md.append("")
+        md.append("%s on %s: skipped: %s" % (dev, kver, reason))
+    md.append("")
+    return md
 
 
 def plot(a, result, kernels):
@@ -271,7 +368,8 @@ def plot(a, result, kernels):
     clock = "; ".join("%s clock: %s" % (c, ", ".join(sorted(d)))
                       for c, d in sorted(byclock.items()))
     short = {"plain": "", "fixed": " reg", "polled": " poll",
-             "sqpoll": " sqpoll"}
+             "sqpoll": " sqpoll", "odirect": " direct", "cold": " cold",
+             "warm": " warm", "write": " write", "fsync": " fsync"}
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "ratios.dat")
         with open(data, "w") as f:
