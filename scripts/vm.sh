@@ -434,7 +434,11 @@ truncate -s "${VM_DISK_SIZE:-256M}" "$out/disk.img"
 : >"$out/console.log"
 : >"$out/results.log"
 
-append="console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off rxring_mode=$mode"
+# tsc=reliable: under emulation on a busy host the clocksource watchdog
+# can find the TSC "unstable" and switch sched_clock over by patching
+# kernel text live; a 6.12 guest once died of that (an int3 Oops in
+# sched_clock_cpu() from clocksource_watchdog_work, nothing of rxring's).
+append="console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off tsc=reliable rxring_mode=$mode"
 vm_cpus=${VM_CPUS:-2}
 [ "${VM_ICOUNT:-0}" != 1 ] || vm_cpus=1
 append="$append rxring_lane=$lane$builtin_params${VM_CMDLINE:+ $VM_CMDLINE}"
